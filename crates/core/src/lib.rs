@@ -1,0 +1,6 @@
+//! Pure domain of parindex: criteria sets, scoring rules, results, ranking and Vietnamese text.
+//! Nothing here does I/O; callers pass text in and get values or diagnostics out.
+#![forbid(unsafe_code)]
+
+pub mod diag;
+pub mod locale;
