@@ -3,4 +3,10 @@
 #![forbid(unsafe_code)]
 
 pub mod diag;
+pub mod engine;
 pub mod locale;
+pub mod num;
+pub mod ranking;
+pub mod rules;
+pub mod set;
+pub mod text;

@@ -1,1 +1,8 @@
-//! Integration tests of parindex-core.
+//! Integration tests of parindex-core: the set format, the rules, the engine and ranking,
+//! reproduction of published results and property tests.
+
+mod common;
+mod engine;
+mod properties;
+mod published;
+mod set_file;
