@@ -1,1 +1,123 @@
-fn main() {}
+//! The `parindex` command: criteria sets and ranked results from the command line.
+#![forbid(unsafe_code)]
+
+mod output;
+mod results;
+mod sets;
+
+use clap::{Parser, Subcommand};
+use parindex_core::diag::{Location, Problem, Problems};
+use parindex_core::locale::Locale;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "parindex",
+    version,
+    about = "PAR Index and SIPAS for a province: criteria sets, scores, rankings"
+)]
+struct Cli {
+    /// Language of messages and tables: vi (default) or en.
+    #[arg(long, global = true, env = "PARINDEX_LOCALE", default_value = "vi", value_parser = parse_locale)]
+    locale: Locale,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Criteria sets: check, show, export to and import from XLSX.
+    #[command(subcommand)]
+    Sets(sets::SetsCommand),
+    /// Results of a round: totals, index %, classes and ranks per group.
+    #[command(subcommand)]
+    Results(results::ResultsCommand),
+}
+
+fn parse_locale(text: &str) -> Result<Locale, String> {
+    Locale::parse(text).ok_or_else(|| format!("unknown locale '{text}': use vi or en"))
+}
+
+/// A command's failure: the problems found, to print in the user's language.
+pub struct Failure(pub Problems);
+
+impl From<Problems> for Failure {
+    fn from(p: Problems) -> Self {
+        Failure(p)
+    }
+}
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Self {
+        Failure(Problems(vec![p]))
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+/// Reads a file as UTF-8 text (BOM dropped, NFC), or says why not.
+pub fn read_text(path: &Path) -> Result<String, Problem> {
+    let bytes = read_bytes(path)?;
+    parindex_core::input::decode_text(&path.display().to_string(), &bytes)
+}
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Problem> {
+    std::fs::read(path).map_err(|e| {
+        Problem::new(
+            Location::file(path.display().to_string()),
+            format!("không đọc được tệp: {}", io_reason_vi(&e)),
+            format!("cannot read the file: {e}"),
+        )
+    })
+}
+
+/// Writes a file whole or not at all: to a temporary name beside it, then renamed.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
+    let fail = |e: std::io::Error| {
+        Problem::new(
+            Location::file(path.display().to_string()),
+            format!("không ghi được tệp: {}", io_reason_vi(&e)),
+            format!("cannot write the file: {e}"),
+        )
+    };
+    let mut tmp = PathBuf::from(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    tmp.set_file_name(format!(".{name}.part"));
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+fn io_reason_vi(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "không tìm thấy tệp hoặc thư mục".into(),
+        std::io::ErrorKind::PermissionDenied => "không có quyền truy cập".into(),
+        std::io::ErrorKind::IsADirectory => "đây là một thư mục".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let locale = cli.locale;
+    let outcome = match cli.command {
+        Command::Sets(cmd) => sets::run(cmd, locale),
+        Command::Results(cmd) => results::run(cmd, locale),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(problems)) => {
+            let title = locale.pick("Lỗi", "Error");
+            for p in problems.iter() {
+                eprintln!("{title}: {}", p.render(locale));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -67,7 +67,8 @@ impl Location {
 /// the user's language without the domain knowing who the user is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub location: Location,
+    // Boxed so that `Result<_, Problem>` stays small on the happy path.
+    pub location: Box<Location>,
     pub vi: String,
     pub en: String,
 }
@@ -75,7 +76,7 @@ pub struct Problem {
 impl Problem {
     pub fn new(location: Location, vi: impl Into<String>, en: impl Into<String>) -> Self {
         Problem {
-            location,
+            location: Box::new(location),
             vi: vi.into(),
             en: en.into(),
         }

@@ -4,9 +4,13 @@
 
 pub mod diag;
 pub mod engine;
+pub mod input;
 pub mod locale;
 pub mod num;
+pub mod questionnaire;
 pub mod ranking;
 pub mod rules;
+pub mod sample;
+pub mod scores;
 pub mod set;
 pub mod text;

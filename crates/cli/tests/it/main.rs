@@ -1,1 +1,6 @@
-//! Integration tests of the parindex command.
+//! Integration tests of the parindex command: each runs the built binary as a user would.
+
+mod bad_input;
+mod results;
+mod sets;
+mod support;

@@ -194,3 +194,40 @@ fn messages_exist_in_vietnamese() {
     assert!(rendered.contains("mục 1.2.2"), "{rendered}");
     assert!(rendered.contains("điểm mỗi mục"), "{rendered}");
 }
+
+#[test]
+fn bundled_sets_load_and_the_department_set_has_the_source_shape() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sets");
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".set.toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let set = parse_set(&path.display().to_string(), &text).unwrap_or_else(|p| panic!("{p}"));
+        loaded += 1;
+        if set.code == "so-2019" {
+            let shape = set.shape();
+            assert_eq!(
+                (shape.areas, shape.criteria, shape.sub_criteria),
+                (9, 38, 58)
+            );
+            assert_eq!(shape.total, crate::common::d("100"));
+            let mut types: Vec<&str> = set
+                .nodes
+                .iter()
+                .filter_map(|n| n.rule.as_ref())
+                .map(|r| r.type_name())
+                .collect();
+            types.sort();
+            types.dedup();
+            assert_eq!(types.len(), 9, "every rule type is used: {types:?}");
+            assert!(
+                set.nodes.iter().any(|n| n.allow_na),
+                "some sub-criterion may be not applicable"
+            );
+        }
+    }
+    assert!(loaded >= 2);
+}

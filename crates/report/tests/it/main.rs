@@ -1,1 +1,6 @@
 //! Integration tests of parindex-report.
+
+mod bad_input;
+mod common;
+mod proptests;
+mod roundtrip;

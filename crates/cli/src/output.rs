@@ -1,0 +1,240 @@
+//! Text renderings for the terminal and for data files: set trees, result tables, CSV and JSON.
+
+use parindex_core::locale::Locale;
+use parindex_core::ranking::Results;
+use parindex_core::set::{CriteriaSet, Shape};
+use rust_decimal::Decimal;
+use std::fmt::Write;
+
+pub fn shape_line(shape: &Shape, locale: Locale) -> String {
+    let total = locale.decimal(shape.total.normalize(), shape.total.normalize().scale());
+    match locale {
+        Locale::Vi => format!(
+            "{} lĩnh vực, {} tiêu chí, {} tiêu chí thành phần, tổng {} điểm",
+            shape.areas, shape.criteria, shape.sub_criteria, total
+        ),
+        Locale::En => format!(
+            "{} areas, {} criteria, {} sub-criteria, {} points in total",
+            shape.areas, shape.criteria, shape.sub_criteria, total
+        ),
+    }
+}
+
+fn points(locale: Locale, d: Decimal) -> String {
+    let d = d.normalize();
+    locale.decimal(d, d.scale())
+}
+
+pub fn set_tree(set: &CriteriaSet, locale: Locale) -> String {
+    let mut out = String::new();
+    let title = match (locale, &set.title_en) {
+        (Locale::En, Some(t)) => t.as_str(),
+        _ => set.title.as_str(),
+    };
+    let _ = writeln!(out, "{title} ({}, {})", set.code, set.year);
+    for node in &set.nodes {
+        let indent = "  ".repeat(node.code.level() - 1);
+        let node_title = match (locale, &node.title_en) {
+            (Locale::En, Some(t)) => t.as_str(),
+            _ => node.title.as_str(),
+        };
+        let mut line = format!(
+            "{indent}{} {node_title} [{}]",
+            node.code,
+            points(locale, node.max)
+        );
+        if let Some(rule) = &node.rule {
+            let _ = write!(line, " — {}", rule.type_name());
+            if node.allow_na {
+                line.push_str(locale.pick(", có thể không áp dụng", ", may be not applicable"));
+            }
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "{}", shape_line(&set.shape(), locale));
+    out
+}
+
+fn pad(text: &str, width: usize, right: bool) -> String {
+    let len = text.chars().count();
+    let fill = " ".repeat(width.saturating_sub(len));
+    if right {
+        format!("{fill}{text}")
+    } else {
+        format!("{text}{fill}")
+    }
+}
+
+/// The ranking per group as an aligned table, with the group's average, minimum and maximum.
+pub fn results_table(results: &Results, set: &CriteriaSet, locale: Locale) -> String {
+    let dec = results.decimals;
+    let headers = match locale {
+        Locale::Vi => [
+            "Hạng",
+            "Đơn vị",
+            "Tổng điểm",
+            "Tối đa",
+            "Chỉ số %",
+            "Xếp loại",
+            "± điểm",
+            "± hạng",
+        ],
+        Locale::En => [
+            "Rank",
+            "Unit",
+            "Total",
+            "Max",
+            "Index %",
+            "Class",
+            "± points",
+            "± rank",
+        ],
+    };
+    let mut out = String::new();
+    for group in &results.groups {
+        let name = match (locale, &group.group.name_en) {
+            (Locale::En, Some(n)) => n.clone(),
+            _ => group.group.name.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{} {name} — {} {}",
+            locale.pick("Nhóm", "Group"),
+            group.units.len(),
+            locale.pick("đơn vị", "units")
+        );
+        let rows: Vec<[String; 8]> = group
+            .units
+            .iter()
+            .map(|u| {
+                let class = u.class.map(|c| {
+                    let def = &set.classes.classes[c];
+                    match (locale, &def.label_en) {
+                        (Locale::En, Some(l)) => l.clone(),
+                        _ => def.label.clone(),
+                    }
+                });
+                [
+                    u.rank.to_string(),
+                    u.name.clone(),
+                    locale.decimal(u.total, dec),
+                    points(locale, u.max),
+                    locale.decimal(u.percent, dec),
+                    class.unwrap_or_default(),
+                    u.delta_total
+                        .map(|d| signed(locale.decimal(d, dec), d))
+                        .unwrap_or_default(),
+                    u.delta_rank
+                        .map(|d| {
+                            if d > 0 {
+                                format!("+{d}")
+                            } else {
+                                d.to_string()
+                            }
+                        })
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let right = [true, false, true, true, true, false, true, true];
+        let line = |cells: Vec<&str>| {
+            cells
+                .iter()
+                .zip(&widths)
+                .zip(right)
+                .map(|((c, w), r)| pad(c, *w, r))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        let _ = writeln!(out, "{}", line(headers.to_vec()));
+        for row in &rows {
+            let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
+        }
+        if let Some(s) = &group.summary {
+            let _ = writeln!(
+                out,
+                "{}: {}; {}: {}; {}: {}; {}: {}",
+                locale.pick("Trung bình", "Average"),
+                locale.decimal(s.average_total, dec),
+                locale.pick("thấp nhất", "minimum"),
+                locale.decimal(s.min_total, dec),
+                locale.pick("cao nhất", "maximum"),
+                locale.decimal(s.max_total, dec),
+                locale.pick("chênh lệch", "spread"),
+                locale.decimal(s.spread, dec),
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn signed(text: String, d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// Machine-readable results: one row per unit, decimal points, fixed English headers.
+pub fn results_csv(results: &Results) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "group",
+        "rank",
+        "unit",
+        "name",
+        "direct",
+        "survey",
+        "bonus",
+        "penalty",
+        "total",
+        "max",
+        "percent",
+        "class",
+        "delta_total",
+        "delta_rank",
+    ]);
+    let dec = results.decimals;
+    let fixed = |d: Decimal| {
+        let mut d = d;
+        d.rescale(dec);
+        d.to_string()
+    };
+    for g in &results.groups {
+        for u in &g.units {
+            let _ = w.write_record([
+                g.group.code.clone(),
+                u.rank.to_string(),
+                u.unit.clone(),
+                u.name.clone(),
+                fixed(u.direct),
+                fixed(u.survey),
+                fixed(u.bonus),
+                fixed(u.penalty),
+                fixed(u.total),
+                u.max.normalize().to_string(),
+                fixed(u.percent),
+                u.class_label.clone().unwrap_or_default(),
+                u.delta_total.map(fixed).unwrap_or_default(),
+                u.delta_rank.map(|d| d.to_string()).unwrap_or_default(),
+            ]);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+pub fn results_json(results: &Results) -> String {
+    let mut s = serde_json::to_string_pretty(results).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
