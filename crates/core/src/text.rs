@@ -1,17 +1,29 @@
 //! Vietnamese text: NFC normalisation, diacritic folding for search, and Vietnamese sort order.
 
 use std::cmp::Ordering;
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// The text in Unicode NFC, as it is stored everywhere.
 pub fn nfc(text: &str) -> String {
-    text.nfc().collect()
+    // Most text (ASCII, or typed by a Vietnamese keyboard) is NFC already: check before composing.
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text.to_string()
+    } else {
+        text.nfc().collect()
+    }
 }
 
 /// Folds text for diacritic-insensitive search: NFD, marks dropped, `đ → d`, lowercase, runs of
 /// whitespace collapsed. "Cải cách" and "cai cach" fold alike, and so do "Đồng Nai" and "dong nai".
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text
+            .split_ascii_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     let mut out = String::with_capacity(text.len());
     let mut last_space = true;
     for ch in text.nfd() {
