@@ -2,6 +2,7 @@
 //! Nothing here does I/O; callers pass text in and get values or diagnostics out.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod diag;
 pub mod engine;
 pub mod input;
@@ -13,4 +14,5 @@ pub mod rules;
 pub mod sample;
 pub mod scores;
 pub mod set;
+pub mod survey_stats;
 pub mod text;

@@ -441,7 +441,8 @@ struct RawNode {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum RawRule {
-    Binary,
+    // Struct variants, so that deny_unknown_fields refuses stray parameters.
+    Binary {},
     Timeliness {
         on_time: Option<Num>,
         late: Num,
@@ -499,7 +500,7 @@ impl RawRule {
             share: s.share.0,
         };
         match self {
-            RawRule::Binary => Rule::Binary,
+            RawRule::Binary {} => Rule::Binary,
             RawRule::Timeliness {
                 on_time,
                 late,
@@ -547,7 +548,7 @@ impl RawRule {
                 from: from.map_or(Decimal::ZERO, |n| n.0),
                 to: to.map_or(Decimal::ONE_HUNDRED, |n| n.0),
             },
-            RawRule::Manual => Rule::Manual,
+            RawRule::Manual {} => Rule::Manual,
         }
     }
 }

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn spreadsheet_numbers_read_as_the_decimals_they_show() {
         let d = |s: &str| Decimal::from_str(s).unwrap();
-        assert_eq!(decimal_from_f64(33.332999999999998), Some(d("33.333")));
+        assert_eq!(
+            decimal_from_f64("33.332999999999998".parse().unwrap()),
+            Some(d("33.333"))
+        );
         assert_eq!(decimal_from_f64(0.1), Some(d("0.1")));
         assert_eq!(decimal_from_f64(1.25), Some(d("1.25")));
         assert_eq!(decimal_from_f64(-7.0), Some(d("-7")));

@@ -160,6 +160,9 @@ fn malformed_toml_and_unknown_fields_have_lines() {
     assert!(found[0].0.is_some());
     let found = problems("[set\ncode = 1");
     assert_eq!(found[0].0, Some(1));
+    let found =
+        problems(&MINI.replace("{ type = \"binary\" }", "{ type = \"binary\", points = 2 }"));
+    assert!(found[0].2.contains("points"), "{found:?}");
     let found = problems(&MINI.replace("type = \"manual\"", "type = \"guess\""));
     assert!(found[0].2.contains("guess"), "{found:?}");
 }

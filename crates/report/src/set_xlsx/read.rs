@@ -63,9 +63,17 @@ pub fn read_set_xlsx(file_name: &str, bytes: &[u8]) -> Result<CriteriaSet, Probl
     if !table.complete {
         return Err(cx.problems);
     }
-    let set = cx.check(&table, &settings);
-    match set {
+    match cx.check(&table, &settings) {
         Some(set) if cx.problems.is_empty() => Ok(set),
+        None if cx.problems.is_empty() => {
+            // Not expected: every refusal of `parse_set` follows a problem reported on a cell.
+            cx.problems.push(Problem::new(
+                Location::file(file_name),
+                "bảng tính không tạo được bộ chỉ số hợp lệ",
+                "the workbook does not make a valid criteria set",
+            ));
+            Err(cx.problems)
+        }
         _ => Err(cx.problems),
     }
 }
@@ -297,7 +305,7 @@ impl Cx {
             .into_iter()
             .filter(|c| c.required() && !cols.contains_key(c))
             .collect();
-        let last_col = end.1.max(start.1 + Col::ALL.len() as u32 - 1);
+        let last_col = end.1;
         for col in &missing {
             let [vi, en] = col.headers();
             let (cell, hint_vi, hint_en) = match (missing.len(), unknown.as_slice()) {
@@ -353,7 +361,13 @@ impl Cx {
         }
 
         let mut rows = Vec::new();
-        for r in header_row + 1..=end.0 {
+        // Without the code column no row can be placed; its absence is reported above.
+        let last_row = if cols.contains_key(&Col::Code) {
+            end.0
+        } else {
+            header_row
+        };
+        for r in header_row + 1..=last_row {
             let get = |col: Col| {
                 cols.get(&col)
                     .map_or(Value::Empty, |&c| text_of(&range, r, c))
@@ -387,7 +401,7 @@ impl Cx {
         // The code decides which node the row is; without it the row cannot be placed.
         let code_value = get(Col::Code);
         let code_text = match &code_value {
-            Value::Text(t) => t.trim().trim_end_matches('.').to_string(),
+            Value::Text(t) => t.strip_suffix('.').unwrap_or(t).trim().to_string(),
             Value::Number(d) => d.to_string(),
             Value::Empty => {
                 self.push(
@@ -456,6 +470,8 @@ impl Cx {
         let max_value = get(Col::Max);
         let max = match max_value.decimal() {
             Some(d) => Some(d),
+            // A missing column is reported once, on the header row.
+            None if !cols.contains_key(&Col::Max) => None,
             None => {
                 let msg = if max_value.is_empty() {
                     (
@@ -1243,12 +1259,8 @@ fn check_rule(file: &str, text: &str) -> Result<String, Msg> {
             let msg = e.message().trim().to_string();
             let at = e
                 .span()
-                .map(|s| {
-                    doc[..s.start.min(doc.len())]
-                        .chars()
-                        .count()
-                        .saturating_sub(6)
-                })
+                .and_then(|s| doc.get(..s.start))
+                .map(|before| before.chars().count().saturating_sub(6))
                 .filter(|&c| c > 0);
             let (at_vi, at_en) = at
                 .map(|c| {
@@ -1275,6 +1287,21 @@ fn check_rule(file: &str, text: &str) -> Result<String, Msg> {
     };
     let types = RULE_TYPES.join(", ");
     match rule.get("type") {
+        // `parse_set` reads types without parameters leniently; a stray field here is a mistake.
+        Some(toml::Value::String(t))
+            if matches!(t.as_str(), "binary" | "manual") && rule.len() > 1 =>
+        {
+            let extra = rule
+                .keys()
+                .filter(|k| *k != "type")
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err((
+                format!("quy tắc “{t}” không có tham số; bỏ {extra}"),
+                format!("the rule “{t}” takes no parameters; remove {extra}"),
+            ));
+        }
         Some(toml::Value::String(t)) if RULE_TYPES.contains(&t.as_str()) => {}
         Some(toml::Value::String(t)) => {
             return Err((

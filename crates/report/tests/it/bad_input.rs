@@ -149,7 +149,13 @@ fn rule_fields_are_checked_by_type() {
     let mut book = Book::valid();
     book.set(6, 5, s("{ type = \"timeliness\" }"));
     book.set(5, 5, s("{ type = \"binary\", points = 2 }"));
+    book.set(9, 5, s("{ type = \"per_item\", each = 0.5, cap = 1 }"));
     let p = read_err(&book.bytes());
+    assert!(
+        at_cell(&p, "Bộ tiêu chí!F10").en.contains("cap"),
+        "{}",
+        p.render(Locale::En)
+    );
     assert!(
         at_cell(&p, "Bộ tiêu chí!F7").en.contains("late"),
         "{}",
@@ -194,9 +200,17 @@ fn validation_problems_land_on_their_cells() {
     assert_eq!(sum.location.line, None);
     let rule = at_cell(&p, "Bộ tiêu chí!F10");
     assert_eq!(rule.location.node.as_deref(), Some("2.1.1"));
-    // The area's sum is off too, and the set's total: each on its own cell.
+    // The area's sum is off too, on its own cell.
     at_cell(&p, "Bộ tiêu chí!C4");
-    at_cell(&p, "Cấu hình!B7");
+    // A total that is not the sum of the areas is reported on the settings cell.
+    let mut book = Book::valid();
+    book.settings[6][1] = C::N(4.0);
+    let p = read_err(&book.bytes());
+    assert!(
+        at_cell(&p, "Cấu hình!B7").en.contains("set.total = 4"),
+        "{}",
+        p.render(Locale::En)
+    );
 }
 
 #[test]
@@ -287,8 +301,12 @@ fn columns_in_any_order_and_english_headers() {
 fn decimal_commas_and_text_numbers_are_read() {
     let mut book = Book::valid();
     book.set(9, 2, s("1,5"));
-    book.set(7, 2, s("2"));
+    book.set(7, 2, s("1.5"));
     book.set(3, 2, s("2.0"));
+    // Codes typed as numbers, and with a trailing dot.
+    book.set(3, 0, C::N(1.0));
+    book.set(4, 0, C::N(1.1));
+    book.set(7, 0, s("2."));
     let set = read_ok("ok.xlsx", &book.bytes());
     assert_eq!(set.node("2.1.1").unwrap().max.to_string(), "1.5");
 }
