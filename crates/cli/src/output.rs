@@ -1,6 +1,7 @@
 //! Text renderings for the terminal and for data files: set trees, result tables, CSV and JSON.
 
 use parindex_core::locale::Locale;
+use parindex_core::questionnaire::Questionnaire;
 use parindex_core::ranking::Results;
 use parindex_core::set::{CriteriaSet, Shape};
 use rust_decimal::Decimal;
@@ -18,6 +19,49 @@ pub fn shape_line(shape: &Shape, locale: Locale) -> String {
             shape.areas, shape.criteria, shape.sub_criteria, total
         ),
     }
+}
+
+pub fn questionnaire_line(q: &Questionnaire, locale: Locale) -> String {
+    let per_element = q
+        .counts_per_element()
+        .iter()
+        .map(|(_, n)| n.to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    match locale {
+        Locale::Vi => format!(
+            "{} yếu tố, {} tiêu chí ({per_element})",
+            q.elements.len(),
+            q.items.len()
+        ),
+        Locale::En => format!(
+            "{} elements, {} items ({per_element})",
+            q.elements.len(),
+            q.items.len()
+        ),
+    }
+}
+
+pub fn questionnaire_tree(q: &Questionnaire, locale: Locale) -> String {
+    let pick = |vi: &str, en: &Option<String>| match (locale, en) {
+        (Locale::En, Some(t)) => t.clone(),
+        _ => vi.to_string(),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", pick(&q.title, &q.title_en), q.code);
+    for element in &q.elements {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            element.code,
+            pick(&element.name, &element.name_en)
+        );
+        for item in q.items_of_element(element.code) {
+            let _ = writeln!(out, "  {} {}", item.code, pick(&item.text, &item.text_en));
+        }
+    }
+    let _ = writeln!(out, "{}", questionnaire_line(q, locale));
+    out
 }
 
 fn points(locale: Locale, d: Decimal) -> String {

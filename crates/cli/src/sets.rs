@@ -4,12 +4,14 @@ use crate::{Failure, Outcome, read_text};
 use clap::Subcommand;
 use parindex_core::diag::Problems;
 use parindex_core::locale::Locale;
+use parindex_core::questionnaire::{Questionnaire, parse_questionnaire};
 use parindex_core::set::{CriteriaSet, parse_set};
 use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum SetsCommand {
-    /// Validate criteria-set files; every error is listed; exit 1 if any.
+    /// Validate criteria-set files (and SIPAS questionnaires, `*.survey.toml`); every error is
+    /// listed; exit 1 if any.
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -44,29 +46,47 @@ pub fn load_set(path: &Path) -> Result<CriteriaSet, Failure> {
     Ok(parse_set(&name, &text)?)
 }
 
+/// SIPAS questionnaires live beside the criteria sets as `*.survey.toml`.
+fn is_questionnaire(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".survey.toml"))
+}
+
+fn load_questionnaire(path: &Path) -> Result<Questionnaire, Failure> {
+    let text = read_text(path)?;
+    Ok(parse_questionnaire(&path.display().to_string(), &text)?)
+}
+
 pub fn run(cmd: SetsCommand, locale: Locale) -> Outcome {
     match cmd {
         SetsCommand::Check { files } => {
             let mut all = Problems::default();
             for f in &files {
-                match load_set(f) {
-                    Ok(set) => {
-                        let shape = set.shape();
-                        println!(
-                            "{}: {} — {}",
-                            f.display(),
-                            locale.pick("hợp lệ", "valid"),
-                            crate::output::shape_line(&shape, locale)
-                        );
-                    }
+                let summary = if is_questionnaire(f) {
+                    load_questionnaire(f).map(|q| crate::output::questionnaire_line(&q, locale))
+                } else {
+                    load_set(f).map(|set| crate::output::shape_line(&set.shape(), locale))
+                };
+                match summary {
+                    Ok(line) => println!(
+                        "{}: {} — {line}",
+                        f.display(),
+                        locale.pick("hợp lệ", "valid")
+                    ),
                     Err(Failure(p)) => all.extend(p),
                 }
             }
             all.into_result(()).map_err(Failure)
         }
         SetsCommand::Show { file } => {
-            let set = load_set(&file)?;
-            print!("{}", crate::output::set_tree(&set, locale));
+            if is_questionnaire(&file) {
+                print!(
+                    "{}",
+                    crate::output::questionnaire_tree(&load_questionnaire(&file)?, locale)
+                );
+            } else {
+                print!("{}", crate::output::set_tree(&load_set(&file)?, locale));
+            }
             Ok(())
         }
         SetsCommand::Export { file, xlsx } => {

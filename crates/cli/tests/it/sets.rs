@@ -32,11 +32,13 @@ fn every_bundled_set_checks() {
     let mut files: Vec<String> = std::fs::read_dir(root().join("sets"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".set.toml"))
         .map(|p| p.display().to_string())
         .collect();
     files.sort();
-    assert!(files.len() >= 2);
+    assert!(
+        files.len() >= 5,
+        "two criteria sets and three questionnaires: {files:?}"
+    );
     let mut args = vec!["sets", "check"];
     args.extend(files.iter().map(String::as_str));
     let run = parindex(&args);
@@ -103,4 +105,23 @@ fn xlsx_export_then_import_gives_the_same_set() {
         p
     };
     assert_eq!(strip(original), strip(imported));
+}
+
+#[test]
+fn questionnaires_show_their_items_per_element() {
+    for (file, line) in [
+        (
+            "sipas-2017-22.survey.toml",
+            "5 yếu tố, 22 tiêu chí (4 + 5 + 6 + 3 + 4)",
+        ),
+        ("sipas-tinh-25.survey.toml", "5 yếu tố, 25 tiêu chí"),
+        (
+            "sipas-2022-19.survey.toml",
+            "5 yếu tố, 19 tiêu chí (4 + 4 + 5 + 3 + 3)",
+        ),
+    ] {
+        let run = parindex(&["sets", "show", &set_path(file)]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains(line), "{file}: {}", run.stdout);
+    }
 }
