@@ -471,7 +471,7 @@ enum RawRule {
         from: Option<Num>,
         to: Option<Num>,
     },
-    Manual,
+    Manual {},
 }
 
 #[derive(Deserialize)]
