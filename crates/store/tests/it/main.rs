@@ -1,1 +1,15 @@
-//! Integration tests of parindex-store, run on SQLite and, with PARINDEX_TEST_PG_URL, on PostgreSQL.
+//! Integration tests of parindex-store. Every test runs on SQLite, and also on PostgreSQL when
+//! `PARINDEX_TEST_PG_URL` is set, each time on a fresh database.
+
+mod harness;
+
+mod api;
+mod audit;
+mod backup;
+mod evidence;
+mod migrations;
+mod results;
+mod rounds;
+mod sheets;
+mod units;
+mod users;
