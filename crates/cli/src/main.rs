@@ -103,6 +103,14 @@ fn io_reason_vi(e: &std::io::Error) -> String {
     }
 }
 
+/// Runs async work (database, server) from the synchronous command dispatcher.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Failure> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+        Problem::new(Location::default(), format!("không khởi động được bộ chạy bất đồng bộ: {e}"), format!("cannot start the async runtime: {e}"))
+    })?;
+    Ok(rt.block_on(future))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let locale = cli.locale;
