@@ -31,6 +31,9 @@ pub enum UnitData {
         survey: Decimal,
         max: Option<Decimal>,
     },
+    /// Points already decided per sub-criterion (appraised, or self-assessed where no appraisal
+    /// changed them), in `CriteriaSet::leaves()` order.
+    Points(Vec<Score>),
 }
 
 /// A unit's computed points. Per-node vectors follow `CriteriaSet::nodes`; they are empty when
@@ -104,6 +107,24 @@ pub fn score_unit(set: &CriteriaSet, input: &UnitInput) -> Result<UnitScore, Pro
     let penalty = input.penalty.max(Decimal::ZERO).min(set.penalty_max);
     let level = input.level.as_deref();
 
+    let given = match &input.data {
+        UnitData::Declared(v) => Some(v.len()),
+        UnitData::Points(v) => Some(v.len()),
+        UnitData::Parts { .. } => None,
+    };
+    if let Some(given) = given
+        && given != set.leaves().len()
+    {
+        problems.push(Problem::new(
+            Location::default(),
+            format!("cần {} giá trị kê khai, có {given}", set.leaves().len()),
+            format!(
+                "{} declared values are needed, {given} given",
+                set.leaves().len()
+            ),
+        ));
+        return Err(problems);
+    }
     let mut score = match &input.data {
         UnitData::Parts {
             direct,
@@ -155,29 +176,34 @@ pub fn score_unit(set: &CriteriaSet, input: &UnitInput) -> Result<UnitScore, Pro
                 total: Decimal::ZERO,
             }
         }
-        UnitData::Declared(values) => {
+        data => {
             let leaves = set.leaves();
-            if values.len() != leaves.len() {
-                problems.push(Problem::new(
-                    Location::default(),
-                    format!("cần {} giá trị kê khai, có {}", leaves.len(), values.len()),
-                    format!(
-                        "{} declared values are needed, {} given",
-                        leaves.len(),
-                        values.len()
-                    ),
-                ));
-                return Err(problems);
-            }
             let mut node_points = vec![Decimal::ZERO; set.nodes.len()];
             let mut node_max = vec![Decimal::ZERO; set.nodes.len()];
             let mut leaf_scores = Vec::with_capacity(leaves.len());
             let (mut direct, mut survey) = (Decimal::ZERO, Decimal::ZERO);
-            for (&node_idx, value) in leaves.iter().zip(values) {
+            for (pos, &node_idx) in leaves.iter().enumerate() {
                 let node = &set.nodes[node_idx];
                 let Some(rule) = &node.rule else { continue };
                 let max = node.max_for(level);
-                match rule.score(value, max, node.allow_na) {
+                let scored = match data {
+                    UnitData::Declared(values) => rule
+                        .score(&values[pos], max, node.allow_na)
+                        .map_err(|e| (e.vi, e.en)),
+                    UnitData::Points(points) => match points[pos] {
+                        Score::Points(p) if p.is_sign_negative() || p > max => Err((
+                            format!("điểm {p} phải từ 0 đến {max}"),
+                            format!("points {p} must be between 0 and {max}"),
+                        )),
+                        Score::NotApplicable if !node.allow_na => Err((
+                            "tiêu chí này không được khai \"không áp dụng\"".to_string(),
+                            "this sub-criterion may not be declared not applicable".to_string(),
+                        )),
+                        s => Ok(s),
+                    },
+                    UnitData::Parts { .. } => Ok(Score::Points(Decimal::ZERO)),
+                };
+                match scored {
                     Ok(s) => {
                         if let Score::Points(p) = s {
                             node_points[node_idx] = p;
@@ -194,22 +220,18 @@ pub fn score_unit(set: &CriteriaSet, input: &UnitInput) -> Result<UnitScore, Pro
                         }
                         leaf_scores.push(s);
                     }
-                    Err(e) => {
+                    Err((vi, en)) => {
+                        let code = node.code.to_string();
                         problems.push(Problem::new(
-                            Location::default()
-                                .with_node(node.code.to_string())
-                                .with_field(node.code.to_string()),
-                            e.vi,
-                            e.en,
+                            Location::default().with_node(code.clone()).with_field(code),
+                            vi,
+                            en,
                         ));
                         leaf_scores.push(Score::Points(Decimal::ZERO));
                     }
                 }
             }
-            let max: Decimal = set
-                .areas()
-                .map(|a| node_max[set.node_index(&a.code.to_string()).unwrap_or(0)])
-                .sum();
+            let max: Decimal = set.areas_indices().map(|a| node_max[a]).sum();
             if max.is_zero() {
                 problems.push(Problem::new(
                     Location::default(),

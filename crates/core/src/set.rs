@@ -322,6 +322,14 @@ impl CriteriaSet {
     pub fn ancestors(&self, node: usize) -> &[usize] {
         &self.index.ancestors[node]
     }
+    /// Indices (into `nodes`) of the areas.
+    pub fn areas_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.code.level() == 1)
+            .map(|(i, _)| i)
+    }
     pub fn areas(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.code.level() == 1)
     }

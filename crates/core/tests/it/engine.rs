@@ -253,3 +253,40 @@ fn change_against_previous_year() {
     assert_eq!(units[1].delta_rank, Some(-1));
     assert_eq!(units[1].delta_total, Some(d("-1")));
 }
+
+#[test]
+fn decided_points_score_like_the_declarations_that_gave_them() {
+    use parindex_core::engine::UnitData;
+    let set = mini();
+    let from_declared = score(
+        &set,
+        &declared(
+            "A",
+            "so",
+            &[
+                "có", "tre_han", "90", "KAD", "2", "tot", "nhe=1", "90,81", "1.5",
+            ],
+        ),
+    );
+    let mut input = declared("A", "so", &[""; 9]);
+    input.data = UnitData::Points(from_declared.leaf_scores.clone());
+    let from_points = score(&set, &input);
+    assert_eq!(from_points.total, from_declared.total);
+    assert_eq!(from_points.max, from_declared.max);
+    assert_eq!(from_points.node_points, from_declared.node_points);
+
+    let mut over = from_declared.leaf_scores.clone();
+    over[0] = Score::Points(d("1.5"));
+    input.data = UnitData::Points(over);
+    let err = score_unit(&set, &input).unwrap_err();
+    assert!(err.to_string().contains("between 0 and 1"), "{err}");
+    let mut na = from_declared.leaf_scores.clone();
+    na[0] = Score::NotApplicable;
+    input.data = UnitData::Points(na);
+    assert!(
+        score_unit(&set, &input)
+            .unwrap_err()
+            .to_string()
+            .contains("not applicable")
+    );
+}
