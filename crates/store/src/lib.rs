@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod backup;
+pub mod compute;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod results;

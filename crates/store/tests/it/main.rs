@@ -6,6 +6,7 @@ mod harness;
 mod api;
 mod audit;
 mod backup;
+mod demo;
 mod evidence;
 mod migrations;
 mod results;
