@@ -182,6 +182,6 @@ pub fn group_losses_at_level(
         })
         .collect();
     // Nodes are in code order already; a stable sort keeps it among equal losses.
-    out.sort_by(|a, b| b.total_lost.cmp(&a.total_lost));
+    out.sort_by_key(|g| std::cmp::Reverse(g.total_lost));
     out
 }

@@ -72,7 +72,11 @@ pub(crate) fn sqrt(x: Decimal) -> Decimal {
         return Decimal::ZERO;
     }
     let two = Decimal::TWO;
-    let mut guess = if x > Decimal::ONE { x / two } else { Decimal::ONE };
+    let mut guess = if x > Decimal::ONE {
+        x / two
+    } else {
+        Decimal::ONE
+    };
     for _ in 0..100 {
         let next = (guess + x / guess) / two;
         if (next - guess).abs() <= Decimal::new(1, 24) {

@@ -163,7 +163,10 @@ fn malformed_toml_and_unknown_fields_have_lines() {
     let found =
         problems(&MINI.replace("{ type = \"binary\" }", "{ type = \"binary\", points = 2 }"));
     assert!(found[0].2.contains("points"), "{found:?}");
-    let found = problems(&MINI.replace("{ type = \"manual\" }", "{ type = \"manual\", note = \"x\" }"));
+    let found = problems(&MINI.replace(
+        "{ type = \"manual\" }",
+        "{ type = \"manual\", note = \"x\" }",
+    ));
     assert!(found[0].2.contains("note"), "{found:?}");
     let found = problems(&MINI.replace("type = \"manual\"", "type = \"guess\""));
     assert!(found[0].2.contains("guess"), "{found:?}");
