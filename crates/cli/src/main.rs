@@ -1,8 +1,26 @@
 //! The `parindex` command: criteria sets and ranked results from the command line.
 #![forbid(unsafe_code)]
 
+/// Prints a line to standard output. A closed pipe (`parindex … | head`) ends the output quietly
+/// instead of panicking as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Like `say!` without the newline.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod output;
 mod results;
+mod server;
 mod sets;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +51,40 @@ enum Command {
     /// Results of a round: totals, index %, classes and ranks per group.
     #[command(subcommand)]
     Results(results::ResultsCommand),
+    /// Run the web server (SQLite in ./data by default, created on first start).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+        /// Load the demo province first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        store: server::StoreArgs,
+    },
+    /// Load the demo province (20 departments, 10 districts, 2018 published, 2019 in appraisal).
+    Demo {
+        #[command(flatten)]
+        store: server::StoreArgs,
+    },
+    /// Accounts: add, list, reset a password.
+    #[command(subcommand)]
+    Users(server::UsersCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(server::AuditCommand),
+    /// A consistent snapshot of the database and evidence files, taken while the server runs.
+    Backup {
+        out: PathBuf,
+        #[command(flatten)]
+        store: server::StoreArgs,
+    },
+    /// Restore a backup into an empty database.
+    Restore {
+        from: PathBuf,
+        #[command(flatten)]
+        store: server::StoreArgs,
+    },
 }
 
 fn parse_locale(text: &str) -> Result<Locale, String> {
@@ -105,9 +157,16 @@ fn io_reason_vi(e: &std::io::Error) -> String {
 
 /// Runs async work (database, server) from the synchronous command dispatcher.
 pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Failure> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
-        Problem::new(Location::default(), format!("không khởi động được bộ chạy bất đồng bộ: {e}"), format!("cannot start the async runtime: {e}"))
-    })?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Problem::new(
+                Location::default(),
+                format!("không khởi động được bộ chạy bất đồng bộ: {e}"),
+                format!("cannot start the async runtime: {e}"),
+            )
+        })?;
     Ok(rt.block_on(future))
 }
 
@@ -117,6 +176,12 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Sets(cmd) => sets::run(cmd, locale),
         Command::Results(cmd) => results::run(cmd, locale),
+        Command::Serve { bind, demo, store } => server::serve(store, bind, demo, locale),
+        Command::Demo { store } => server::run_demo(store, locale),
+        Command::Users(cmd) => server::users(cmd, locale),
+        Command::Audit(cmd) => server::audit(cmd, locale),
+        Command::Backup { out, store } => server::backup(out, store, locale),
+        Command::Restore { from, store } => server::restore(from, store, locale),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -68,7 +68,7 @@ pub fn run(cmd: SetsCommand, locale: Locale) -> Outcome {
                     load_set(f).map(|set| crate::output::shape_line(&set.shape(), locale))
                 };
                 match summary {
-                    Ok(line) => println!(
+                    Ok(line) => say!(
                         "{}: {} — {line}",
                         f.display(),
                         locale.pick("hợp lệ", "valid")
@@ -80,12 +80,12 @@ pub fn run(cmd: SetsCommand, locale: Locale) -> Outcome {
         }
         SetsCommand::Show { file } => {
             if is_questionnaire(&file) {
-                print!(
+                say_raw!(
                     "{}",
                     crate::output::questionnaire_tree(&load_questionnaire(&file)?, locale)
                 );
             } else {
-                print!("{}", crate::output::set_tree(&load_set(&file)?, locale));
+                say_raw!("{}", crate::output::set_tree(&load_set(&file)?, locale));
             }
             Ok(())
         }
