@@ -18,6 +18,7 @@ macro_rules! say_raw {
     }};
 }
 
+mod export;
 mod output;
 mod results;
 mod server;
@@ -73,6 +74,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(server::AuditCommand),
+    /// Published results and score sheets as files (XLSX, CSV, JSON).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// A consistent snapshot of the database and evidence files, taken while the server runs.
     Backup {
         out: PathBuf,
@@ -180,6 +184,7 @@ fn main() -> ExitCode {
         Command::Demo { store } => server::run_demo(store, locale),
         Command::Users(cmd) => server::users(cmd, locale),
         Command::Audit(cmd) => server::audit(cmd, locale),
+        Command::Export(cmd) => export::run(cmd, locale),
         Command::Backup { out, store } => server::backup(out, store, locale),
         Command::Restore { from, store } => server::restore(from, store, locale),
     };

@@ -145,15 +145,14 @@ fn compute(
                 )
                 .into());
             }
-            parindex_report::results_xlsx::write_results_xlsx(&results, &set, locale).map_err(
-                |e| {
+            parindex_report::results_xlsx::write_results_xlsx(&results, &set, None, locale)
+                .map_err(|e| {
                     Problem::new(
                         Location::default(),
                         format!("không tạo được tệp XLSX: {e}"),
                         format!("cannot build the XLSX file: {e}"),
                     )
-                },
-            )?
+                })?
         }
     };
     emit(out, &bytes)

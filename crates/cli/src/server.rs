@@ -148,12 +148,15 @@ fn read_password(from_stdin: bool) -> Result<(String, bool), Failure> {
     Ok((password, false))
 }
 
-async fn open(
-    store: &StoreArgs,
-) -> Result<(Config, Db, parindex_store::evidence::EvidenceStore), Failure> {
-    let config = store.load(None)?;
-    let (db, evidence) = parindex_web::open_store(&config).await?;
-    Ok((config, db, evidence))
+impl StoreArgs {
+    /// Opens the database and evidence files the server would use with these settings.
+    pub async fn open(
+        &self,
+    ) -> Result<(Config, Db, parindex_store::evidence::EvidenceStore), Failure> {
+        let config = self.load(None)?;
+        let (db, evidence) = parindex_web::open_store(&config).await?;
+        Ok((config, db, evidence))
+    }
 }
 
 const DEPARTMENT_SET: (&str, &str) = (
@@ -253,7 +256,7 @@ pub fn serve(
 
 pub fn run_demo(store: StoreArgs, locale: Locale) -> Outcome {
     block_on(async move {
-        let (_, db, evidence) = open(&store).await?;
+        let (_, db, evidence) = store.open().await?;
         demo(&db, &evidence, locale).await
     })?
 }
@@ -282,7 +285,7 @@ pub fn users(cmd: UsersCommand, locale: Locale) -> Outcome {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let (password, generated) = read_password(password_stdin)?;
-                let (_, db, _) = open(&store).await?;
+                let (_, db, _) = store.open().await?;
                 let fields = UserFields {
                     display_name: name.unwrap_or_else(|| username.clone()),
                     email: None,
@@ -304,7 +307,7 @@ pub fn users(cmd: UsersCommand, locale: Locale) -> Outcome {
                 Ok(())
             }
             UsersCommand::List { store } => {
-                let (_, db, _) = open(&store).await?;
+                let (_, db, _) = store.open().await?;
                 let mut users = db.users().await.map_err(store_failure)?;
                 users.sort_by(|a, b| parindex_core::text::compare(&a.username, &b.username));
                 for u in users {
@@ -335,7 +338,7 @@ pub fn users(cmd: UsersCommand, locale: Locale) -> Outcome {
                 store,
             } => {
                 let (password, generated) = read_password(password_stdin)?;
-                let (_, db, _) = open(&store).await?;
+                let (_, db, _) = store.open().await?;
                 let hash = parindex_web::hash_password(&password).await;
                 db.set_password_hash(&username, &hash, &cli_actor())
                     .await
@@ -359,7 +362,7 @@ pub fn users(cmd: UsersCommand, locale: Locale) -> Outcome {
 pub fn audit(cmd: AuditCommand, locale: Locale) -> Outcome {
     let AuditCommand::Verify { store } = cmd;
     block_on(async move {
-        let (_, db, _) = open(&store).await?;
+        let (_, db, _) = store.open().await?;
         let bar = spinner(
             locale
                 .pick("Đang kiểm tra nhật ký", "Checking the audit log")
@@ -380,7 +383,7 @@ pub fn audit(cmd: AuditCommand, locale: Locale) -> Outcome {
 
 pub fn backup(out: PathBuf, store: StoreArgs, locale: Locale) -> Outcome {
     block_on(async move {
-        let (_, db, evidence) = open(&store).await?;
+        let (_, db, evidence) = store.open().await?;
         let bar = spinner(locale.pick("Đang sao lưu", "Backing up").to_string());
         let manifest = parindex_store::backup::backup(&db, &evidence, &out).await;
         bar.finish_and_clear();
@@ -400,7 +403,7 @@ pub fn backup(out: PathBuf, store: StoreArgs, locale: Locale) -> Outcome {
 
 pub fn restore(from: PathBuf, store: StoreArgs, locale: Locale) -> Outcome {
     block_on(async move {
-        let (_, db, evidence) = open(&store).await?;
+        let (_, db, evidence) = store.open().await?;
         let bar = spinner(locale.pick("Đang khôi phục", "Restoring").to_string());
         let manifest = parindex_store::backup::restore(&db, &evidence, &from).await;
         bar.finish_and_clear();

@@ -10,7 +10,9 @@ mod error;
 pub mod results_xlsx;
 pub mod set_toml;
 pub mod set_xlsx;
+pub mod sheet_xlsx;
 mod toml_text;
+pub mod xlsform;
 
 pub use error::ReportError;
 pub use set_toml::{rule_to_toml, write_set_toml};

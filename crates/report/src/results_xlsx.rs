@@ -16,9 +16,13 @@ fn cell_number(d: Decimal) -> f64 {
 
 /// Builds the workbook. Numbers are real numbers with a fixed number of decimals, so Excel shows
 /// them with the reader's decimal separator (a comma in Vietnamese settings) and they stay summable.
+///
+/// `decision` is the announcing decision (e.g. "Quyết định số 1007/QĐ-UBND ngày 24/4/2020"),
+/// printed under the title.
 pub fn write_results_xlsx(
     results: &Results,
     set: &CriteriaSet,
+    decision: Option<&str>,
     locale: Locale,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
@@ -88,6 +92,10 @@ pub fn write_results_xlsx(
         _ => set.title.clone(),
     };
     sheet.merge_range(1, 0, 1, last_col, &set_title, &subtitle)?;
+    if let Some(decision) = decision.filter(|d| !d.trim().is_empty()) {
+        let line = format!("({} {decision})", locale.pick("Kèm theo", "Annexed to"));
+        sheet.merge_range(2, 0, 2, last_col, &line, &subtitle)?;
+    }
     sheet.set_row_height(0, 24)?;
     let header_row = 3;
     for (c, name) in columns.iter().enumerate() {

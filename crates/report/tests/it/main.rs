@@ -4,3 +4,4 @@ mod bad_input;
 mod common;
 mod proptests;
 mod roundtrip;
+mod results_sheets;
