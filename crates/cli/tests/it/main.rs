@@ -2,5 +2,6 @@
 
 mod bad_input;
 mod results;
+mod server;
 mod sets;
 mod support;
