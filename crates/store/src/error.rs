@@ -25,6 +25,13 @@ pub enum Entity {
     EvidenceFile,
     Results,
     Backup,
+    Survey,
+    SurveyResponse,
+    SurveyToken,
+    News,
+    NewsCategory,
+    CalendarEvent,
+    Link,
 }
 
 impl Entity {
@@ -44,6 +51,13 @@ impl Entity {
             Entity::EvidenceFile => "tệp tài liệu kiểm chứng",
             Entity::Results => "kết quả công bố",
             Entity::Backup => "bản sao lưu",
+            Entity::Survey => "cuộc khảo sát",
+            Entity::SurveyResponse => "phiếu trả lời khảo sát",
+            Entity::SurveyToken => "mã khảo sát",
+            Entity::News => "tin bài",
+            Entity::NewsCategory => "chuyên mục",
+            Entity::CalendarEvent => "lịch công tác",
+            Entity::Link => "liên kết",
         }
     }
     pub fn en(self) -> &'static str {
@@ -62,6 +76,13 @@ impl Entity {
             Entity::EvidenceFile => "evidence file",
             Entity::Results => "published results",
             Entity::Backup => "backup",
+            Entity::Survey => "survey",
+            Entity::SurveyResponse => "survey response",
+            Entity::SurveyToken => "survey token",
+            Entity::News => "news item",
+            Entity::NewsCategory => "news category",
+            Entity::CalendarEvent => "calendar event",
+            Entity::Link => "link",
         }
     }
 }

@@ -10,12 +10,15 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod portal;
 pub mod results;
 pub mod rounds;
 pub mod sheets;
+pub mod survey;
 pub mod time;
 pub mod units;
 pub mod users;
+pub mod web_support;
 
 pub use db::{Backend, Db};
 pub use error::{Action, Entity, Error, ErrorKind, Result};

@@ -12,5 +12,8 @@ mod migrations;
 mod results;
 mod rounds;
 mod sheets;
+mod survey;
+mod survey_import;
 mod units;
 mod users;
+mod portal;
