@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), localize))
+        .merge(crate::pages::router(&state))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

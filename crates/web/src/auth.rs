@@ -114,10 +114,9 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 /// Compares two secrets without an early exit.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -155,9 +154,10 @@ impl Caller {
     /// Assigned to appraise this area (`None`: any area) of a group in a round.
     pub fn appraises(&self, year: i32, group: &str, area: Option<&str>) -> bool {
         self.is(Role::Appraiser)
-            && self.areas.iter().any(|a| {
-                a.year == year && a.group == group && area.is_none_or(|x| a.area == x)
-            })
+            && self
+                .areas
+                .iter()
+                .any(|a| a.year == year && a.group == group && area.is_none_or(|x| a.area == x))
     }
 }
 
@@ -206,7 +206,7 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
 
 impl AppState {
     /// The caller behind a session cookie's secret, if the session is live and the user active.
-    async fn caller(&self, secret: &str) -> Result<Option<Caller>> {
+    pub(crate) async fn caller(&self, secret: &str) -> Result<Option<Caller>> {
         if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -280,7 +280,11 @@ fn over_tls(headers: &HeaderMap) -> bool {
 }
 
 /// The `Set-Cookie` value for the session (an empty value with `Max-Age=0` signs out).
-pub(crate) fn session_cookie(state: &AppState, headers: &HeaderMap, secret: Option<&str>) -> String {
+pub(crate) fn session_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    secret: Option<&str>,
+) -> String {
     let secure = state
         .config()
         .secure_cookies
@@ -297,7 +301,10 @@ pub(crate) fn session_cookie(state: &AppState, headers: &HeaderMap, secret: Opti
 }
 
 fn unsafe_method(m: &Method) -> bool {
-    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *m,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// Loads the caller from the session cookie, and refuses every state-changing request (but
@@ -327,11 +334,12 @@ pub async fn session_layer(
             None if is_form(req.headers()) => {
                 let (parts, body) = req.into_parts();
                 let limit = state.config().max_json_bytes;
-                let bytes = axum::body::to_bytes(body, limit)
-                    .await
-                    .map_err(|_| Error::TooLarge {
-                        limit: limit as u64,
-                    })?;
+                let bytes =
+                    axum::body::to_bytes(body, limit)
+                        .await
+                        .map_err(|_| Error::TooLarge {
+                            limit: limit as u64,
+                        })?;
                 let field = form_field(&bytes, "csrf");
                 req = Request::from_parts(parts, axum::body::Body::from(bytes));
                 field
@@ -456,7 +464,8 @@ impl Throttle {
         let now = Instant::now();
         if let Ok(mut map) = self.entries.lock() {
             map.retain(|_, a| {
-                a.locked_until.is_some_and(|u| u > now) || now.duration_since(a.last) <= self.lockout
+                a.locked_until.is_some_and(|u| u > now)
+                    || now.duration_since(a.last) <= self.lockout
             });
         }
     }

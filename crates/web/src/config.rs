@@ -94,11 +94,7 @@ pub fn redact_url(url: &str) -> String {
         Some(at) => {
             let userinfo = &rest[..at];
             let user = userinfo.split(':').next().unwrap_or("");
-            format!(
-                "{}://{user}:***@{}",
-                &url[..scheme_end],
-                &rest[at + 1..]
-            )
+            format!("{}://{user}:***@{}", &url[..scheme_end], &rest[at + 1..])
         }
         None => url.to_string(),
     }
@@ -291,7 +287,10 @@ fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<ConfigOverrides, Pro
         data_dir: get("PARINDEX_DATA_DIR").map(PathBuf::from),
         database_url: get("PARINDEX_DATABASE_URL"),
         evidence_dir: get("PARINDEX_EVIDENCE_DIR").map(PathBuf::from),
-        max_upload_bytes: parse("PARINDEX_MAX_UPLOAD_BYTES", get("PARINDEX_MAX_UPLOAD_BYTES"))?,
+        max_upload_bytes: parse(
+            "PARINDEX_MAX_UPLOAD_BYTES",
+            get("PARINDEX_MAX_UPLOAD_BYTES"),
+        )?,
         max_json_bytes: parse("PARINDEX_MAX_JSON_BYTES", get("PARINDEX_MAX_JSON_BYTES"))?,
         secure_cookies: parse("PARINDEX_SECURE_COOKIES", get("PARINDEX_SECURE_COOKIES"))?,
         session_hours: parse("PARINDEX_SESSION_HOURS", get("PARINDEX_SESSION_HOURS"))?,

@@ -35,19 +35,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
             )));
         }
         let limit = state.config().max_json_bytes;
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| match e {
-                BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
-                    Error::TooLarge {
-                        limit: limit as u64,
-                    }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                Error::TooLarge {
+                    limit: limit as u64,
                 }
-                _ => Error::bad_request(
-                    "không đọc được dữ liệu gửi lên",
-                    "the request body could not be read",
-                ),
-            })?;
+            }
+            _ => Error::bad_request(
+                "không đọc được dữ liệu gửi lên",
+                "the request body could not be read",
+            ),
+        })?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
         value.map(Json).map_err(|e| {

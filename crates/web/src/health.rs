@@ -17,7 +17,9 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.db().ping().await {
         Ok(()) => (
             StatusCode::OK,
-            axum::Json(serde_json::json!({ "status": "ok", "database": state.db().backend().name() })),
+            axum::Json(
+                serde_json::json!({ "status": "ok", "database": state.db().backend().name() }),
+            ),
         ),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
@@ -32,7 +34,10 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let (size, idle) = state.db().pool_stats();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics().render(size, idle),
     )
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod locale;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod views;
 
 pub use app::{AppState, Application, open_store, router};

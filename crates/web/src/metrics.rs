@@ -61,7 +61,9 @@ impl Metrics {
     /// The Prometheus text exposition (format 0.0.4).
     pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
         let mut out = String::new();
-        out.push_str("# HELP parindex_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP parindex_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE parindex_http_requests_total counter\n");
         if let Ok(m) = self.requests.lock() {
             for ((method, route, status), n) in m.iter() {

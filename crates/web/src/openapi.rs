@@ -45,7 +45,12 @@ pub fn router(doc: OpenApi) -> Router<AppState> {
         "/api/openapi.json",
         get(move || {
             let json = json.clone();
-            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    json,
+                )
+            }
         }),
     )
 }

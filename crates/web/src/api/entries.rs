@@ -119,8 +119,16 @@ async fn save_appraisal(
     Json(req): Json<Appraisal>,
 ) -> Result<axum::Json<EntryView>> {
     let (round, phase, action) = match round {
-        1 => (AppraisalRound::First, Phase::Appraisal1, Action::EditAppraisal1),
-        2 => (AppraisalRound::Second, Phase::Appraisal2, Action::EditAppraisal2),
+        1 => (
+            AppraisalRound::First,
+            Phase::Appraisal1,
+            Action::EditAppraisal1,
+        ),
+        2 => (
+            AppraisalRound::Second,
+            Phase::Appraisal2,
+            Action::EditAppraisal2,
+        ),
         _ => {
             return Err(Error::not_found(
                 format!("không có vòng thẩm định {round}: chỉ có 1 và 2"),

@@ -92,7 +92,14 @@ async fn upload_for_entry(
     let sheet = readable_sheet(&state, &c, year, &unit).await?;
     unit_writer(&c, &sheet)?;
     let stage = stage_of(&sheet);
-    check_open(&state, &c, year, Some(phase_of(stage)), Action::AttachEvidence).await?;
+    check_open(
+        &state,
+        &c,
+        year,
+        Some(phase_of(stage)),
+        Action::AttachEvidence,
+    )
+    .await?;
     let to = Attach {
         year,
         unit: &unit,
@@ -118,7 +125,14 @@ async fn upload_for_proposal(
     let sheet = readable_sheet(&state, &c, year, &unit).await?;
     unit_writer(&c, &sheet)?;
     let stage = stage_of(&sheet);
-    check_open(&state, &c, year, Some(phase_of(stage)), Action::AttachEvidence).await?;
+    check_open(
+        &state,
+        &c,
+        year,
+        Some(phase_of(stage)),
+        Action::AttachEvidence,
+    )
+    .await?;
     let to = Attach {
         year,
         unit: &unit,
@@ -174,10 +188,7 @@ async fn receive(
         let Some(field) = field else { break };
         match field.name() {
             Some("page_ref") => {
-                page_ref = field
-                    .text()
-                    .await
-                    .map_err(|e| multipart_error(&e, limit))?;
+                page_ref = field.text().await.map_err(|e| multipart_error(&e, limit))?;
             }
             Some("file") => {
                 let name = field
@@ -337,7 +348,10 @@ async fn evidence_of_sheet(
     if ev.year != sheet.year || ev.unit != sheet.unit {
         // Evidence of another sheet, reached through this one's address.
         return Err(Error::not_found(
-            format!("phiếu {}/{} không có tài liệu kiểm chứng {id}", sheet.year, sheet.unit),
+            format!(
+                "phiếu {}/{} không có tài liệu kiểm chứng {id}",
+                sheet.year, sheet.unit
+            ),
             format!("sheet {}/{} has no evidence {id}", sheet.year, sheet.unit),
         ));
     }
@@ -397,7 +411,14 @@ async fn remove(
     let sheet = readable_sheet(&state, &c, year, &unit).await?;
     unit_writer(&c, &sheet)?;
     let ev = evidence_of_sheet(&state, &sheet, id).await?;
-    check_open(&state, &c, year, Some(phase_of(ev.stage)), Action::RemoveEvidence).await?;
+    check_open(
+        &state,
+        &c,
+        year,
+        Some(phase_of(ev.stage)),
+        Action::RemoveEvidence,
+    )
+    .await?;
     state
         .db()
         .remove_evidence(id, &Actor::new(c.name()))

@@ -115,7 +115,10 @@ pub fn area_appraiser(c: &Caller, sheet: &Sheet, code: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::forbidden(
-            format!("bạn không được phân công thẩm định lĩnh vực {area} của khối {}", sheet.group),
+            format!(
+                "bạn không được phân công thẩm định lĩnh vực {area} của khối {}",
+                sheet.group
+            ),
             format!(
                 "you are not assigned to appraise area {area} of group {}",
                 sheet.group
@@ -152,16 +155,4 @@ pub async fn check_open(
         return Err(Error::Deadline { phase, due: *due });
     }
     Ok(())
-}
-
-/// Parses a round's year from a path segment already typed as i32; kept for symmetry with
-/// codes, which the store checks.
-pub fn expect_version(v: Option<i64>) -> Result<i64> {
-    v.ok_or_else(|| {
-        Error::invalid(
-            "version",
-            "thiếu phiên bản (version) của bản ghi đã đọc",
-            "the version of the record you read is missing",
-        )
-    })
 }

@@ -50,7 +50,10 @@ async fn propose(
     let kind = ProposalKind::parse(&req.kind).ok_or_else(|| {
         Error::invalid(
             "kind",
-            format!("loại đề xuất \"{}\" không có: dùng bonus hoặc penalty", req.kind),
+            format!(
+                "loại đề xuất \"{}\" không có: dùng bonus hoặc penalty",
+                req.kind
+            ),
             format!("no proposal kind \"{}\": use bonus or penalty", req.kind),
         )
     })?;
@@ -64,7 +67,14 @@ async fn propose(
     .await?;
     let p = state
         .db()
-        .propose(year, &unit, kind, req.points, &req.reason, &Actor::new(c.name()))
+        .propose(
+            year,
+            &unit,
+            kind,
+            req.points,
+            &req.reason,
+            &Actor::new(c.name()),
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(ProposalView::from(&p))))
 }
@@ -108,7 +118,13 @@ async fn appraise(
     check_open(&state, &c, year, Some(phase), Action::AppraiseProposal).await?;
     let p = state
         .db()
-        .appraise_proposal(id, req.version, req.points, &req.note, &Actor::new(c.name()))
+        .appraise_proposal(
+            id,
+            req.version,
+            req.points,
+            &req.note,
+            &Actor::new(c.name()),
+        )
         .await?;
     Ok(axum::Json(ProposalView::from(&p)))
 }

@@ -161,7 +161,9 @@ async fn publish(
 /// What has been published: every round and group with its latest revision. No sign-in.
 #[utoipa::path(get, path = "/api/public/results", tag = "public",
     responses((status = 200, body = [PublishedIndexItem])))]
-async fn public_index(State(state): State<AppState>) -> Result<axum::Json<Vec<PublishedIndexItem>>> {
+async fn public_index(
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<PublishedIndexItem>>> {
     let mut out = Vec::new();
     for round in state.db().rounds().await? {
         for (group, _) in &round.groups {

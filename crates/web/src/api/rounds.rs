@@ -98,7 +98,9 @@ async fn set_deadline(
         Some(text) => Some(Timestamp::parse_rfc3339(text).ok_or_else(|| {
             Error::invalid(
                 "due",
-                format!("\"{text}\" không phải thời điểm dạng RFC 3339 (vd. 2019-12-10T23:59:00+07:00)"),
+                format!(
+                    "\"{text}\" không phải thời điểm dạng RFC 3339 (vd. 2019-12-10T23:59:00+07:00)"
+                ),
                 format!("\"{text}\" is not an RFC 3339 time (e.g. 2019-12-10T23:59:00+07:00)"),
             )
         })?),

@@ -110,7 +110,12 @@ async fn update(
     secretariat(&c, "sửa đơn vị", "change units")?;
     let u = state
         .db()
-        .update_unit(&code, req.version, &req.fields.fields(), &Actor::new(c.name()))
+        .update_unit(
+            &code,
+            req.version,
+            &req.fields.fields(),
+            &Actor::new(c.name()),
+        )
         .await?;
     Ok(axum::Json(UnitView::from(&u)))
 }
@@ -131,7 +136,11 @@ async fn set_active(
     Path(code): Path<String>,
     Json(req): Json<ActiveUpdate>,
 ) -> Result<axum::Json<UnitView>> {
-    secretariat(&c, "ngừng hoặc kích hoạt đơn vị", "activate or deactivate units")?;
+    secretariat(
+        &c,
+        "ngừng hoặc kích hoạt đơn vị",
+        "activate or deactivate units",
+    )?;
     let u = state
         .db()
         .set_unit_active(&code, req.version, req.active, &Actor::new(c.name()))

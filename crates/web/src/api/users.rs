@@ -87,10 +87,19 @@ impl UserInput {
 /// Every user (secretariat).
 #[utoipa::path(get, path = "/api/users", tag = "users",
     responses((status = 200, body = [UserView]), (status = "4XX", body = ErrorBody)))]
-async fn list(State(state): State<AppState>, SignedIn(c): SignedIn) -> Result<axum::Json<Vec<UserView>>> {
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(c): SignedIn,
+) -> Result<axum::Json<Vec<UserView>>> {
     secretariat(&c, "xem danh sách người dùng", "list users")?;
     Ok(axum::Json(
-        state.db().users().await?.iter().map(UserView::from).collect(),
+        state
+            .db()
+            .users()
+            .await?
+            .iter()
+            .map(UserView::from)
+            .collect(),
     ))
 }
 
@@ -130,7 +139,9 @@ async fn get_one(
     Path(username): Path<String>,
 ) -> Result<axum::Json<UserView>> {
     secretariat(&c, "xem người dùng", "see users")?;
-    Ok(axum::Json(UserView::from(&state.db().user(&username).await?)))
+    Ok(axum::Json(UserView::from(
+        &state.db().user(&username).await?,
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -251,7 +262,13 @@ async fn assign(
     secretariat(&c, "phân công thẩm định", "assign appraisers")?;
     state
         .db()
-        .assign_area(&username, req.year, &req.group, &req.area, &Actor::new(c.name()))
+        .assign_area(
+            &username,
+            req.year,
+            &req.group,
+            &req.area,
+            &Actor::new(c.name()),
+        )
         .await?;
     let areas = state.db().areas_of(&username).await?;
     Ok((

@@ -36,9 +36,6 @@ impl TestApp {
     pub fn db(&self) -> &Db {
         self.state.db()
     }
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
     pub fn client(&self) -> Client {
         Client::new(self.addr)
     }
@@ -49,7 +46,7 @@ impl TestApp {
         assert_eq!(res.status, 200, "sign-in of {username}: {}", res.text());
         c
     }
-    async fn shutdown(mut self) {
+    pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -138,7 +135,9 @@ where
     app.shutdown().await;
     if let Some(base) = pg_url() {
         let name = unique_name();
-        let admin = Db::connect(&base).await.expect("connect PARINDEX_TEST_PG_URL");
+        let admin = Db::connect(&base)
+            .await
+            .expect("connect PARINDEX_TEST_PG_URL");
         admin
             .execute_raw(&format!("CREATE DATABASE {name}"))
             .await
@@ -174,7 +173,10 @@ impl Res {
     }
     /// The error code of an error response.
     pub fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
     pub fn message(&self) -> String {
         self.json()["error"]["message"]
@@ -215,7 +217,13 @@ impl Client {
 
     /// Sends a request with the session cookie and (for state-changing methods) the CSRF token,
     /// plus `headers`.
-    pub async fn send(&self, method: &str, path: &str, body: Body, headers: &[(&str, &str)]) -> Res {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Body,
+        headers: &[(&str, &str)],
+    ) -> Res {
         let mut b = hyper::Request::builder()
             .method(method)
             .uri(format!("http://{}{path}", self.addr));
@@ -257,9 +265,17 @@ impl Client {
             .expect("request");
         let (parts, body) = res.into_parts();
         let body = body.collect().await.expect("body").to_bytes();
-        if let Some(set) = parts.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+        if let Some(set) = parts
+            .headers
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+        {
             let pair = set.split(';').next().unwrap_or("").to_string();
-            *self.cookie.lock().unwrap() = if pair.ends_with('=') { None } else { Some(pair) };
+            *self.cookie.lock().unwrap() = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
         }
         Res {
             status: parts.status.as_u16(),
@@ -438,11 +454,17 @@ pub const USERS: [(&str, Role, Option<&str>); 7] = [
 /// users of every role; appr1 appraises area 1 and appr2 area 2 of group `so` in 2019.
 pub async fn seed(db: &Db) {
     let a = Actor::new("seed");
-    db.create_round(2019, "Chỉ số CCHC năm 2019", &a).await.unwrap();
+    db.create_round(2019, "Chỉ số CCHC năm 2019", &a)
+        .await
+        .unwrap();
     db.put_criteria_set(2019, "test.set.toml", SMALL_SET, &a)
         .await
         .unwrap();
-    for (code, name) in [("SNV", "Sở Nội vụ"), ("STP", "Sở Tư pháp"), ("SXD", "Sở Xây dựng")] {
+    for (code, name) in [
+        ("SNV", "Sở Nội vụ"),
+        ("STP", "Sở Tư pháp"),
+        ("SXD", "Sở Xây dựng"),
+    ] {
         let f = UnitFields {
             name: name.into(),
             group: "so".into(),
@@ -472,9 +494,15 @@ pub async fn move_to(db: &Db, unit: &str, states: &[&str]) {
     for s in states {
         let sheet = db.sheet(2019, unit).await.unwrap();
         let to = parindex_store::sheets::SheetState::parse(s).unwrap();
-        db.transition(2019, unit, sheet.version, to, &Actor::new("seed").because("test"))
-            .await
-            .unwrap();
+        db.transition(
+            2019,
+            unit,
+            sheet.version,
+            to,
+            &Actor::new("seed").because("test"),
+        )
+        .await
+        .unwrap();
     }
 }
 

@@ -5,6 +5,9 @@ mod harness;
 
 mod accounts;
 mod bad_input;
+
 mod matrix;
 mod ops;
 mod round;
+mod pages;
+mod pages_flow;

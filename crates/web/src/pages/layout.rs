@@ -1,0 +1,173 @@
+//! What the common frame of every page needs: language, title, the signed-in user, the
+//! navigation for their roles, the language switch, the CSRF token for forms and a flash message.
+
+use crate::pages::guard::Ctx;
+use crate::pages::{assets, i18n};
+use parindex_core::locale::Locale;
+use parindex_store::users::Role;
+use rust_decimal::Decimal;
+
+/// One link of the main navigation.
+pub(crate) struct Nav {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub(crate) struct Layout {
+    pub lang: Locale,
+    pub title: String,
+    /// Display name and username of the signed-in user.
+    pub user: Option<(String, String)>,
+    pub csrf: String,
+    /// This page (path and query), for forms that come back here.
+    pub here: String,
+    /// This page in the other language.
+    pub switch_href: String,
+    pub nav: Vec<Nav>,
+    /// A message after a redirect (`?ok=saved`), from the catalogue only.
+    pub flash: Option<&'static str>,
+}
+
+/// Percent-encodes a query component.
+pub(crate) fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Percent-encodes a path segment (everything but unreserved characters).
+pub(crate) fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn with_param(path: &str, kv: &str) -> String {
+    if path.contains('?') {
+        format!("{path}&{kv}")
+    } else {
+        format!("{path}?{kv}")
+    }
+}
+
+impl Layout {
+    pub fn new(ctx: &Ctx, title: String) -> Layout {
+        let other = match ctx.lang {
+            Locale::Vi => "en",
+            Locale::En => "vi",
+        };
+        let path = ctx.here.split('?').next().unwrap_or("/");
+        let mut nav = Vec::new();
+        let mut add = |href: &'static str, label: &'static str| {
+            let current = if href == "/" {
+                path == "/"
+            } else {
+                path == href || path.starts_with(&format!("{href}/"))
+            };
+            nav.push(Nav {
+                href,
+                label,
+                current,
+            });
+        };
+        match &ctx.caller {
+            None => {
+                add("/xep-hang", "nav.ranking");
+            }
+            Some(c) => {
+                if c.is(Role::UnitOfficer) {
+                    add("/phieu", "nav.my_sheet");
+                }
+                if c.is(Role::Appraiser) {
+                    add("/tham-dinh", "nav.queue");
+                }
+                if c.is(Role::Secretariat) || c.is(Role::Leader) {
+                    add("/ky", "nav.rounds");
+                }
+                if c.is(Role::Secretariat) {
+                    add("/don-vi", "nav.units");
+                    add("/nguoi-dung", "nav.users");
+                }
+                add("/xep-hang", "nav.ranking");
+            }
+        }
+        let flash = ctx
+            .here
+            .split_once('?')
+            .and_then(|(_, q)| {
+                q.split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .find(|(k, _)| *k == "ok")
+            })
+            .and_then(|(_, v)| i18n::flash(v));
+        Layout {
+            lang: ctx.lang,
+            title,
+            user: ctx
+                .caller
+                .as_ref()
+                .map(|c| (c.user.display_name.clone(), c.user.username.clone())),
+            csrf: ctx
+                .caller
+                .as_ref()
+                .map(|c| c.csrf.clone())
+                .unwrap_or_default(),
+            here: ctx.here.clone(),
+            switch_href: with_param(&ctx.here, &format!("lang={other}")),
+            nav,
+            flash,
+        }
+    }
+
+    /// The text of a catalogue key in this page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The name of the other language, in that language (the switch's label).
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Locale::Vi => "English",
+            Locale::En => "Tiếng Việt",
+        }
+    }
+
+    pub fn other_code(&self) -> &'static str {
+        match self.lang {
+            Locale::Vi => "en",
+            Locale::En => "vi",
+        }
+    }
+
+    /// A static file's address, with its content hash so it can be cached for good.
+    pub fn asset(&self, name: &str) -> String {
+        assets::href(name)
+    }
+
+    /// Points as published: `86,80` (vi), `86.80` (en).
+    pub fn dec(&self, d: &Decimal, places: &u32) -> String {
+        self.lang.decimal(*d, *places)
+    }
+
+    /// `here` with `key=value` set, for links that change one parameter.
+    pub fn here_with(&self, kv: &str) -> String {
+        with_param(&self.here, kv)
+    }
+
+    /// The other-language text where the data has it (criteria titles, class labels…).
+    pub fn pick<'a>(&self, vi: &'a str, en: &'a Option<String>) -> &'a str {
+        match (self.lang, en) {
+            (Locale::En, Some(e)) if !e.trim().is_empty() => e,
+            _ => vi,
+        }
+    }
+}

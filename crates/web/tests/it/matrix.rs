@@ -1,0 +1,166 @@
+//! The authorization matrix: every route × every role and anonymous, against one table.
+//!
+//! Columns: secretariat, appraiser assigned to the area (1), appraiser of the same group not
+//! assigned to that area (2), officer of the sheet's unit (SNV), officer of another unit (STP),
+//! leader, anonymous. Letters: `A` allowed (passes authorization: neither 401 nor 403, and no
+//! 5xx; the request may still be refused for its data or the sheet's state), `D` 403, `U` 401,
+//! `L` a sign-in attempt (401 `bad_credentials`, open to everyone). Denied callers go first in
+//! each row, so what the allowed ones change cannot hide a refusal.
+
+use crate::harness::{Body, Client, TestApp, each_backend, multipart, pdf, seed};
+
+pub struct Route {
+    pub method: &'static str,
+    /// As in the OpenAPI document.
+    pub template: &'static str,
+    pub path: &'static str,
+    /// "" none, "PDF" a multipart upload, else JSON (`{who}` is replaced by the column number).
+    pub body: &'static str,
+    pub expect: &'static str,
+}
+
+const fn r(
+    method: &'static str,
+    template: &'static str,
+    path: &'static str,
+    body: &'static str,
+    expect: &'static str,
+) -> Route {
+    Route {
+        method,
+        template,
+        path,
+        body,
+        expect,
+    }
+}
+
+const SHEET: &str = "/api/rounds/{year}/sheets/{unit}";
+const ENTRY: &str = "/api/rounds/{year}/sheets/{unit}/entries/{code}";
+
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    r("POST", "/api/session", "/api/session", r#"{"username":"nobody{who}","password":"wrong-password"}"#, "LLLLLLL"),
+    r("GET", "/api/session", "/api/session", "", "AAAAAAU"),
+    r("GET", "/api/me", "/api/me", "", "AAAAAAU"),
+    r("PUT", "/api/me/password", "/api/me/password", r#"{"current_password":"not-my-password","new_password":"a-new-long-password"}"#, "AAAAAAU"),
+    r("GET", "/api/units", "/api/units", "", "AAAAAAU"),
+    r("POST", "/api/units", "/api/units", r#"{"code":"NEW{who}","name":"Sở mới","group":"so"}"#, "ADDDDDU"),
+    r("GET", "/api/units/{code}", "/api/units/SNV", "", "AAAAAAU"),
+    r("PUT", "/api/units/{code}", "/api/units/SNV", r#"{"version":999,"name":"Sở Nội vụ","group":"so"}"#, "ADDDDDU"),
+    r("PUT", "/api/units/{code}/active", "/api/units/SNV/active", r#"{"version":999,"active":true}"#, "ADDDDDU"),
+    r("GET", "/api/rounds", "/api/rounds", "", "AAAAAAU"),
+    r("POST", "/api/rounds", "/api/rounds", r#"{"year":2020,"title":"Năm 2020"}"#, "ADDDDDU"),
+    r("GET", "/api/rounds/{year}", "/api/rounds/2019", "", "AAAAAAU"),
+    r("PUT", "/api/rounds/{year}/deadlines/{phase}", "/api/rounds/2019/deadlines/approval", r#"{"due":null}"#, "ADDDDDU"),
+    r("POST", "/api/rounds/{year}/sets", "/api/rounds/2019/sets", r#"{"source":"x.toml","toml":"x"}"#, "ADDDDDU"),
+    r("GET", "/api/rounds/{year}/sets/{group}", "/api/rounds/2019/sets/so", "", "AAAAAAU"),
+    r("POST", "/api/rounds/{year}/open", "/api/rounds/2020/open", "", "ADDDDDU"),
+    r("POST", "/api/rounds/{year}/close", "/api/rounds/2020/close", "", "ADDDDDU"),
+    r("GET", "/api/rounds/{year}/sheets", "/api/rounds/2019/sheets", "", "AAAAAAU"),
+    r("GET", SHEET, "/api/rounds/2019/sheets/SNV", "", "AAAADAU"),
+    r("POST", "/api/rounds/{year}/sheets/{unit}/transitions", "/api/rounds/2019/sheets/SNV/transitions", r#"{"to":"submitted","version":0}"#, "ADDADDU"),
+    r("GET", "/api/rounds/{year}/sheets/{unit}/audit", "/api/rounds/2019/sheets/SNV/audit", "", "AAAADAU"),
+    r("GET", ENTRY, "/api/rounds/2019/sheets/SNV/entries/1.1.1", "", "AAAADAU"),
+    r("PUT", "/api/rounds/{year}/sheets/{unit}/entries/{code}/self", "/api/rounds/2019/sheets/SNV/entries/1.1.1/self", r#"{"version":99,"declared":"yes"}"#, "ADDADDU"),
+    r("PUT", "/api/rounds/{year}/sheets/{unit}/entries/{code}/appraisal/{round}", "/api/rounds/2019/sheets/SNV/entries/1.1.1/appraisal/1", r#"{"version":0,"points":"1"}"#, "AADDDDU"),
+    r("PUT", "/api/rounds/{year}/sheets/{unit}/entries/{code}/explanation", "/api/rounds/2019/sheets/SNV/entries/1.1.1/explanation", r#"{"version":0,"explanation":"x"}"#, "ADDADDU"),
+    r("GET", "/api/rounds/{year}/sheets/{unit}/entries/{code}/audit", "/api/rounds/2019/sheets/SNV/entries/1.1.1/audit", "", "AAAADAU"),
+    r("POST", "/api/rounds/{year}/sheets/{unit}/entries/{code}/evidence", "/api/rounds/2019/sheets/SNV/entries/1.1.1/evidence", "PDF", "ADDADDU"),
+    r("POST", "/api/rounds/{year}/sheets/{unit}/proposals/{id}/evidence", "/api/rounds/2019/sheets/SNV/proposals/999/evidence", "PDF", "ADDADDU"),
+    r("GET", "/api/rounds/{year}/sheets/{unit}/evidence/{id}", "/api/rounds/2019/sheets/SNV/evidence/999", "", "AAAADAU"),
+    r("DELETE", "/api/rounds/{year}/sheets/{unit}/evidence/{id}", "/api/rounds/2019/sheets/SNV/evidence/999", "", "ADDADDU"),
+    r("POST", "/api/rounds/{year}/sheets/{unit}/proposals", "/api/rounds/2019/sheets/SNV/proposals", r#"{"kind":"bonus","points":"1","reason":"Sáng kiến"}"#, "ADDADDU"),
+    r("PUT", "/api/rounds/{year}/sheets/{unit}/proposals/{id}/appraisal", "/api/rounds/2019/sheets/SNV/proposals/999/appraisal", r#"{"version":1,"points":"0"}"#, "AAADDDU"),
+    r("GET", "/api/rounds/{year}/results", "/api/rounds/2019/results", "", "ADDDDAU"),
+    r("POST", "/api/rounds/{year}/results/publish", "/api/rounds/2019/results/publish", r#"{"reason":"QĐ 1/QĐ-UBND"}"#, "ADDDDDU"),
+    r("GET", "/api/public/results", "/api/public/results", "", "AAAAAAA"),
+    r("GET", "/api/public/results/{year}/{group}", "/api/public/results/2019/so", "", "AAAAAAA"),
+    r("GET", "/api/audit", "/api/audit", "", "ADDDDDU"),
+    r("GET", "/api/audit/verify", "/api/audit/verify", "", "ADDDDDU"),
+    r("GET", "/api/users", "/api/users", "", "ADDDDDU"),
+    r("POST", "/api/users", "/api/users", r#"{"username":"new.{who}","password":"short","display_name":"Mới","roles":["leader"]}"#, "ADDDDDU"),
+    r("GET", "/api/users/{username}", "/api/users/x.user", "", "ADDDDDU"),
+    r("PUT", "/api/users/{username}", "/api/users/x.user", r#"{"version":999,"display_name":"X","roles":["leader"]}"#, "ADDDDDU"),
+    r("PUT", "/api/users/{username}/active", "/api/users/x.user/active", r#"{"version":999,"active":true}"#, "ADDDDDU"),
+    r("PUT", "/api/users/{username}/password", "/api/users/x.user/password", r#"{"password":"short"}"#, "ADDDDDU"),
+    r("GET", "/api/users/{username}/areas", "/api/users/appr1/areas", "", "ADDDDDU"),
+    r("POST", "/api/users/{username}/areas", "/api/users/x.user/areas", r#"{"year":2019,"group":"so","area":"9"}"#, "ADDDDDU"),
+    r("DELETE", "/api/users/{username}/areas/{year}/{group}/{area}", "/api/users/x.user/areas/2019/so/9", "", "ADDDDDU"),
+    r("GET", "/api/openapi.json", "/api/openapi.json", "", "AAAAAAA"),
+    r("GET", "/healthz", "/healthz", "", "AAAAAAA"),
+    r("GET", "/metrics", "/metrics", "", "AAAAAAA"),
+    // Last: signing out ends the session the rows above use.
+    r("DELETE", "/api/session", "/api/session", "", "AAAAAAU"),
+];
+
+pub const COLUMNS: [&str; 7] = [
+    "secretariat",
+    "appraiser (area)",
+    "appraiser (other area)",
+    "officer (own unit)",
+    "officer (other unit)",
+    "leader",
+    "anonymous",
+];
+
+/// Signed-in clients in column order, and an anonymous one.
+pub async fn clients(app: &TestApp) -> Vec<Client> {
+    let mut out = Vec::new();
+    for u in ["sec", "appr1", "appr2", "off.snv", "off.stp", "leader"] {
+        out.push(app.login(u).await);
+    }
+    out.push(app.client());
+    out
+}
+
+#[tokio::test]
+async fn every_route_for_every_role() {
+    each_backend(async |app| {
+        seed(app.db()).await;
+        let clients = clients(app).await;
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for route in ROUTES {
+            let expect: Vec<char> = route.expect.chars().collect();
+            assert_eq!(expect.len(), 7, "{} {}", route.method, route.path);
+            let mut order: Vec<usize> = (0..7).collect();
+            order.sort_by_key(|&i| matches!(expect[i], 'A' | 'L'));
+            for i in order {
+                let body = match route.body {
+                    "" => Body::None,
+                    "PDF" => {
+                        let (ct, bytes) = multipart("kế hoạch.pdf", &pdf(), "tr. 1");
+                        Body::Raw(ct, bytes)
+                    }
+                    json => Body::Json(
+                        serde_json::from_str(&json.replace("{who}", &i.to_string())).unwrap(),
+                    ),
+                };
+                let res = clients[i].send(route.method, route.path, body, &[]).await;
+                checked += 1;
+                let ok = match expect[i] {
+                    'A' => !matches!(res.status, 401 | 403) && res.status < 500,
+                    'D' => res.status == 403 && res.code() == "forbidden",
+                    'U' => res.status == 401 && res.code() == "unauthenticated",
+                    'L' => res.status == 401 && res.code() == "bad_credentials",
+                    other => panic!("unknown letter {other}"),
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{} {} as {}: expected {}, got {} {}",
+                        route.method,
+                        route.path,
+                        COLUMNS[i],
+                        expect[i],
+                        res.status,
+                        res.text()
+                    ));
+                }
+            }
+        }
+        assert_eq!(checked, ROUTES.len() * 7);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+    .await;
+}
