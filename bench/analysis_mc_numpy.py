@@ -63,15 +63,23 @@ def keys_of(percent):
 
 def competition_ranks(keys):
     """Ranks (1 = best) per row: 1 + the number of keys in the row strictly greater. One
-    argsort per row, then each position takes the first position of its run of equal keys."""
+    argsort per row on the narrowest integer type that holds the keys (16-bit keys get NumPy's
+    radix sort), then each position takes the first position of its run of equal keys (so any
+    order among equal keys will do), and the ranks are put back in unit order."""
     r, n = keys.shape
-    order = np.argsort(-keys, axis=1, kind="stable")
-    srt = np.take_along_axis(keys, order, axis=1)
-    pos = np.broadcast_to(np.arange(n), (r, n))
-    first = np.where(np.concatenate([np.ones((r, 1), bool), srt[:, 1:] != srt[:, :-1]], axis=1), pos, 0)
-    first = np.maximum.accumulate(first, axis=1)
+    small = np.int16 if keys.max() < 2**15 else np.int32 if keys.max() < 2**31 else np.int64
+    neg = np.negative(keys, dtype=small)
+    order = np.argsort(neg, axis=1, kind="stable" if small is np.int16 else "quicksort")
+    srt = np.take_along_axis(neg, order, axis=1)
+    pos = np.broadcast_to(np.arange(n, dtype=np.int32), (r, n))
+    new_run = np.empty((r, n), bool)
+    new_run[:, 0] = True
+    np.not_equal(srt[:, 1:], srt[:, :-1], out=new_run[:, 1:])
+    first = np.where(new_run, pos, 0)
+    np.maximum.accumulate(first, axis=1, out=first)
+    first += 1
     ranks = np.empty_like(first)
-    np.put_along_axis(ranks, order, first + 1, axis=1)
+    np.put_along_axis(ranks, order, first, axis=1)
     return ranks
 
 
@@ -86,23 +94,27 @@ def simulate(m, replicates, seed, jitter):
     else:
         w = np.ones((R, A))
     choice = rng.integers(0, len(m["class_keys"]), R)
-    z = rng.standard_normal((R, n, P))
+    z = rng.standard_normal((P, R, n))            # one contiguous R × n slab per survey part
     total = w @ m["fixed"].T                      # R × n
     mx = w @ m["own_max"].T
     for p in range(P):                            # from 0 to 100 %: points = max × rate
-        rate = np.clip(m["rate"][:, p] + m["se"][:, p] * z[:, :, p], 0, 1)
-        total += (w[:, m["part_area"][p]] * m["part_max"][p])[:, None] * rate
-    total = np.maximum(total, 0)
-    keys = keys_of(total * 100 / mx)
+        rate = z[p]
+        rate *= m["se"][:, p]
+        rate += m["rate"][:, p]
+        np.clip(rate, 0, 1, out=rate)
+        rate *= (w[:, m["part_area"][p]] * m["part_max"][p])[:, None]
+        total += rate
+    np.maximum(total, 0, out=total)
+    total *= 100
+    total /= mx
+    keys = keys_of(total)
     ranks = competition_ranks(keys)
     th = m["class_keys"][choice]                  # R × C
-    # Minima decrease, so the first class admitting a key is the number of minima above it.
-    cls = np.zeros(keys.shape, np.int64)
-    for c in range(th.shape[1]):
-        cls += keys < th[:, c][:, None]
+    # Minima decrease, so a unit is in class c when it reaches minimum c but not minimum c − 1:
+    # count, per unit, the replicates reaching each minimum.
+    reached = np.stack([(keys >= th[:, c][:, None]).sum(axis=0) for c in range(th.shape[1])], axis=1)
+    ccount = np.diff(reached, axis=1, prepend=0, append=R)
     hist = np.bincount((np.arange(n)[None, :] * n + ranks - 1).ravel(), minlength=n * n).reshape(n, n)
-    ccount = np.bincount((np.arange(n)[None, :] * (th.shape[1] + 1) + cls).ravel(),
-                         minlength=n * (th.shape[1] + 1)).reshape(n, -1)
     return hist, ccount
 
 

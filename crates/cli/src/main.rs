@@ -18,11 +18,13 @@ macro_rules! say_raw {
     }};
 }
 
+mod analyze;
 mod export;
 mod output;
 mod results;
 mod server;
 mod sets;
+mod survey;
 
 use clap::{Parser, Subcommand};
 use parindex_core::diag::{Location, Problem, Problems};
@@ -52,6 +54,9 @@ enum Command {
     /// Results of a round: totals, index %, classes and ranks per group.
     #[command(subcommand)]
     Results(results::ResultsCommand),
+    /// Analysis: points lost, improvement plan, what-if, rank uncertainty, year over year.
+    #[command(subcommand)]
+    Analyze(analyze::AnalyzeCommand),
     /// Run the web server (SQLite in ./data by default, created on first start).
     Serve {
         /// Address to listen on (default 127.0.0.1:8080).
@@ -83,6 +88,9 @@ enum Command {
         #[command(flatten)]
         store: server::StoreArgs,
     },
+    /// SIPAS surveys: create, plan, tokens, import, export, recompute, report.
+    #[command(subcommand)]
+    Survey(survey::SurveyCommand),
     /// Restore a backup into an empty database.
     Restore {
         from: PathBuf,
@@ -180,6 +188,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Sets(cmd) => sets::run(cmd, locale),
         Command::Results(cmd) => results::run(cmd, locale),
+        Command::Analyze(cmd) => analyze::run(cmd, locale),
         Command::Serve { bind, demo, store } => server::serve(store, bind, demo, locale),
         Command::Demo { store } => server::run_demo(store, locale),
         Command::Users(cmd) => server::users(cmd, locale),
@@ -187,6 +196,7 @@ fn main() -> ExitCode {
         Command::Export(cmd) => export::run(cmd, locale),
         Command::Backup { out, store } => server::backup(out, store, locale),
         Command::Restore { from, store } => server::restore(from, store, locale),
+        Command::Survey(cmd) => survey::run(cmd, locale),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

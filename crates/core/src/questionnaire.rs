@@ -38,6 +38,53 @@ pub struct Questionnaire {
     pub items: Vec<Item>,
     pub expectations: Option<Expectations>,
     pub profile: Vec<ChoiceQuestion>,
+    /// Other questions (text, numbers, dates, notes): answered and kept, not part of the indices.
+    pub questions: Vec<OtherQuestion>,
+}
+
+/// What kind of answer an other question takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKind {
+    Text,
+    Integer,
+    Decimal,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// Text shown to the respondent; takes no answer.
+    Note,
+}
+
+impl QuestionKind {
+    pub const ALL: [QuestionKind; 5] = [
+        QuestionKind::Text,
+        QuestionKind::Integer,
+        QuestionKind::Decimal,
+        QuestionKind::Date,
+        QuestionKind::Note,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Text => "text",
+            QuestionKind::Integer => "integer",
+            QuestionKind::Decimal => "decimal",
+            QuestionKind::Date => "date",
+            QuestionKind::Note => "note",
+        }
+    }
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A question outside the scale, the expectations and the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherQuestion {
+    pub code: String,
+    pub kind: QuestionKind,
+    pub text: String,
+    pub text_en: Option<String>,
+    pub required: bool,
 }
 
 /// The answer scale of the items.
@@ -186,6 +233,19 @@ struct RawFile {
     expectations: S<RawExpectations>,
     #[serde(default)]
     profile: Vec<Spanned<RawChoiceQuestion>>,
+    #[serde(default)]
+    question: Vec<Spanned<RawOtherQuestion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOtherQuestion {
+    code: S<String>,
+    #[serde(rename = "type")]
+    kind: S<String>,
+    text: S<String>,
+    text_en: S<String>,
+    required: S<bool>,
 }
 
 #[derive(Deserialize)]
@@ -971,6 +1031,51 @@ pub fn parse_questionnaire(file: &str, text: &str) -> Result<Questionnaire, Prob
         }
     }
 
+    // [[question]]: codes share the profile's namespace (both are columns of an import file).
+    let mut questions = Vec::new();
+    for x in raw.question {
+        let span = x.span();
+        let x = x.into_inner();
+        let code = ck.choice_code(x.code, &span, "question.code", &mut seen_questions);
+        let qtext = ck.required_text(x.text, &span, "question.text", code.as_deref());
+        let kind = match x.kind {
+            None => {
+                let mut loc = ck.at(span.start).with_field("question.type");
+                if let Some(c) = &code {
+                    loc = loc.with_node(c);
+                }
+                ck.push(
+                    loc,
+                    "thiếu trường bắt buộc \"question.type\"".into(),
+                    "the required field \"question.type\" is missing".into(),
+                );
+                None
+            }
+            Some(k) => {
+                let v = k.get_ref().clone();
+                let parsed = QuestionKind::parse(&v);
+                if parsed.is_none() {
+                    let list = QuestionKind::ALL.map(QuestionKind::as_str).join(", ");
+                    ck.push(
+                        ck.at(k.span().start).with_field("question.type"),
+                        format!("loại câu hỏi \"{v}\" không hợp lệ; dùng một trong: {list}"),
+                        format!("question type \"{v}\" is not valid; use one of: {list}"),
+                    );
+                }
+                parsed
+            }
+        };
+        if let (Some(code), Some(qtext), Some(kind)) = (code, qtext, kind) {
+            questions.push(OtherQuestion {
+                code,
+                kind,
+                text: qtext,
+                text_en: opt_text(x.text_en),
+                required: kind != QuestionKind::Note && x.required.is_some_and(|r| *r.get_ref()),
+            });
+        }
+    }
+
     match (code, title, year_from) {
         (Some(code), Some(title), Some(year_from)) if ck.problems.is_empty() => {
             let q = Questionnaire {
@@ -985,6 +1090,7 @@ pub fn parse_questionnaire(file: &str, text: &str) -> Result<Questionnaire, Prob
                 items,
                 expectations,
                 profile,
+                questions,
             };
             Ok(q)
         }
@@ -1246,6 +1352,25 @@ text = "Thủ tục được niêm yết công khai"
         let gap = find(&p, "scale.level");
         assert_eq!(gap.location.line, Some(line_with(&text, "[scale]", 0)));
         assert!(gap.en.contains("missing level 3"), "{}", gap.en);
+    }
+
+    #[test]
+    fn other_questions() {
+        let text = format!(
+            "{MINIMAL}\n[[question]]\ncode = \"visits\"\ntype = \"integer\"\ntext = \"Số lần\"\nrequired = true\n\
+             [[question]]\ncode = \"intro\"\ntype = \"note\"\ntext = \"Xin chào\"\nrequired = true\n"
+        );
+        let q = parse_questionnaire("t", &text).unwrap();
+        assert_eq!(q.questions.len(), 2);
+        assert_eq!(q.questions[0].kind, QuestionKind::Integer);
+        assert!(q.questions[0].required);
+        assert!(!q.questions[1].required, "a note takes no answer");
+        let bad = text.replace("type = \"integer\"", "type = \"geopoint\"");
+        let p = errors(&bad);
+        assert_eq!(
+            find(&p, "question.type").location.line,
+            Some(line_with(&bad, "geopoint", 0))
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::fmt;
 pub enum ReportError {
     /// The workbook writer refused the content (e.g. a text longer than Excel's 32 767 characters).
     Xlsx(rust_xlsxwriter::XlsxError),
+    /// The typesetter refused a document (typst's messages; a template bug, never bad data).
+    Pdf(String),
 }
 
 impl fmt::Display for ReportError {
@@ -16,6 +18,7 @@ impl fmt::Display for ReportError {
                 f,
                 "could not write the workbook (không ghi được bảng tính): {e}"
             ),
+            ReportError::Pdf(e) => write!(f, "could not typeset the PDF (không tạo được PDF): {e}"),
         }
     }
 }
@@ -24,6 +27,7 @@ impl std::error::Error for ReportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReportError::Xlsx(e) => Some(e),
+            ReportError::Pdf(_) => None,
         }
     }
 }

@@ -1,12 +1,16 @@
-//! Outputs from plain data: XLSX of criteria sets and results.
+//! Outputs from plain data: XLSX of criteria sets and results, and (feature `pdf`) PDF documents.
 //!
 //! - [`write_set_toml`]: the canonical, commented `*.set.toml` text of a criteria set.
 //! - [`write_set_xlsx`] / [`read_set_xlsx`]: a criteria set as a workbook a secretariat edits,
 //!   and back again, exactly (see `docs/xlsx-format.md`).
+//! - [`pdf`] (feature `pdf`): a unit's score sheet and a round's report, typeset by typst.
 #![forbid(unsafe_code)]
 
 mod cells;
 mod error;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+pub mod qr;
 pub mod results_xlsx;
 pub mod set_toml;
 pub mod set_xlsx;

@@ -35,7 +35,7 @@ fn number(d: Decimal) -> f64 {
 
 /// Per node: (max, self total, appraised total), summing the sub-criteria below it. A sub-criterion
 /// not appraised counts its self points as appraised, as final results do.
-fn totals(set: &CriteriaSet, sheet: &ScoreSheet) -> Vec<(Decimal, Decimal, Decimal)> {
+pub(crate) fn totals(set: &CriteriaSet, sheet: &ScoreSheet) -> Vec<(Decimal, Decimal, Decimal)> {
     let by_code: HashMap<&str, &SheetLine> =
         sheet.lines.iter().map(|l| (l.code.as_str(), l)).collect();
     let mut out = vec![(Decimal::ZERO, Decimal::ZERO, Decimal::ZERO); set.nodes.len()];

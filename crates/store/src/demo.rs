@@ -388,69 +388,86 @@ pub async fn seed_demo(
 
     progress("users");
     let mut accounts = Vec::new();
-    let people: Vec<(String, String, Option<&str>, Vec<Role>, &str)> = vec![
-        (
-            "sonoivu".into(),
-            "Phòng Cải cách hành chính, Sở Nội vụ".into(),
+    struct Person {
+        username: String,
+        display: String,
+        unit: Option<&'static str>,
+        roles: Vec<Role>,
+        who: &'static str,
+    }
+    let person = |username: &str,
+                  display: &str,
+                  unit: Option<&'static str>,
+                  role: Role,
+                  who: &'static str| Person {
+        username: username.to_string(),
+        display: display.to_string(),
+        unit,
+        roles: vec![role],
+        who,
+    };
+    let mut all = vec![
+        person(
+            "sonoivu",
+            "Phòng Cải cách hành chính, Sở Nội vụ",
             None,
-            vec![Role::Secretariat],
+            Role::Secretariat,
             "thư ký (Sở Nội vụ)",
         ),
-        (
-            "thamdinh".into(),
-            "Tổ thẩm định liên ngành".into(),
+        person(
+            "thamdinh",
+            "Tổ thẩm định liên ngành",
             None,
-            vec![Role::Appraiser],
+            Role::Appraiser,
             "thẩm định viên (mọi lĩnh vực)",
         ),
-        (
-            "thamdinh.tuphap".into(),
-            "Thẩm định viên Sở Tư pháp".into(),
+        person(
+            "thamdinh.tuphap",
+            "Thẩm định viên Sở Tư pháp",
             None,
-            vec![Role::Appraiser],
+            Role::Appraiser,
             "thẩm định viên (lĩnh vực 2)",
         ),
-        (
-            "lanhdao".into(),
-            "Lãnh đạo UBND tỉnh".into(),
+        person(
+            "lanhdao",
+            "Lãnh đạo UBND tỉnh",
             None,
-            vec![Role::Leader],
+            Role::Leader,
             "lãnh đạo (chỉ xem)",
         ),
     ];
-    let officers = DEPARTMENTS
+    for (code, name) in DEPARTMENTS
         .iter()
         .map(|u| (u.0, u.1))
-        .chain(DISTRICTS.iter().map(|u| (u.0, u.1)));
-    let mut all = people;
-    for (code, name) in officers {
-        all.push((
-            format!("canbo.{code}"),
-            format!("Cán bộ CCHC, {name}"),
+        .chain(DISTRICTS.iter().map(|u| (u.0, u.1)))
+    {
+        all.push(person(
+            &format!("canbo.{code}"),
+            &format!("Cán bộ CCHC, {name}"),
             Some(code),
-            vec![Role::UnitOfficer],
+            Role::UnitOfficer,
             "cán bộ đơn vị",
         ));
     }
-    for (username, display, unit, roles, who) in &all {
-        let password = format!("demo-{}", username.replace('.', "-"));
+    for p in &all {
+        let password = format!("demo-{}", p.username.replace('.', "-"));
         let fields = UserFields {
-            display_name: display.clone(),
+            display_name: p.display.clone(),
             email: None,
-            unit: unit.map(str::to_string),
+            unit: p.unit.map(str::to_string),
             locale: Locale::Vi,
-            roles: roles.clone(),
+            roles: p.roles.clone(),
         };
-        db.create_user(username, &fields, &hash(&password), &system)
+        db.create_user(&p.username, &fields, &hash(&password), &system)
             .await?;
-        if !username.starts_with("canbo.")
-            || *username == "canbo.skhcn"
-            || *username == "canbo.vinhyen"
+        if !p.username.starts_with("canbo.")
+            || p.username == "canbo.skhcn"
+            || p.username == "canbo.vinhyen"
         {
             accounts.push(DemoAccount {
-                username: username.clone(),
+                username: p.username.clone(),
                 password,
-                who: (*who).to_string(),
+                who: p.who.to_string(),
             });
         }
     }

@@ -323,6 +323,33 @@ pub fn check_questionnaire(file: &str, q: &Questionnaire, year: i32) -> Result<(
             "the codes counted as satisfied must be 4 and 5",
         ));
     }
+    const RESERVED: [&str; 11] = [
+        "id",
+        "unit",
+        "channel",
+        "service_field",
+        "token",
+        "started_at",
+        "submitted_at",
+        "received_at",
+        "free_text",
+        "status",
+        "flags",
+    ];
+    let codes = q
+        .profile
+        .iter()
+        .map(|x| &x.code)
+        .chain(q.questions.iter().map(|x| &x.code));
+    for c in codes {
+        if RESERVED.contains(&c.as_str()) {
+            p.push(Problem::new(
+                at().with_field("code").with_node(c),
+                format!("mã câu hỏi \"{c}\" trùng tên một cột của tệp phiếu; hãy đổi mã"),
+                format!("question code \"{c}\" is the name of a response file column: rename it"),
+            ));
+        }
+    }
     if !q.covers_year(year) {
         let to = q.year_to.map(|y| y.to_string()).unwrap_or_default();
         p.push(Problem::new(

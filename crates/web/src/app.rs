@@ -34,6 +34,7 @@ struct Inner {
     config: Config,
     throttle: Throttle,
     metrics: Metrics,
+    survey: crate::survey::SurveyRuntime,
 }
 
 impl AppState {
@@ -48,6 +49,7 @@ impl AppState {
             config,
             throttle,
             metrics: Metrics::default(),
+            survey: crate::survey::SurveyRuntime::from_env(),
         }))
     }
     pub fn db(&self) -> &Db {
@@ -64,6 +66,11 @@ impl AppState {
     }
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics
+    }
+    /// The survey routes' shared parts: the one ingest writer, loaded surveys, the open link's
+    /// rate limit.
+    pub fn survey(&self) -> &crate::survey::SurveyRuntime {
+        &self.0.survey
     }
 }
 
@@ -125,10 +132,10 @@ impl Application {
                 format!("cannot listen on {}: {e}", config.bind),
             )
         })?;
-        Ok(Application {
-            listener,
-            state: AppState::new(db, evidence, config),
-        })
+        let state = AppState::new(db, evidence, config);
+        // The one writer of survey responses (group commit), for the life of the server.
+        state.survey().start(state.db());
+        Ok(Application { listener, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -230,6 +237,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), localize))
         .merge(crate::pages::router(&state))
+        .merge(crate::survey::router(&state))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

@@ -13,6 +13,7 @@ pub mod locale;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod survey;
 pub mod views;
 
 pub use app::{AppState, Application, open_store, router};

@@ -8,13 +8,22 @@
 //! The deterministic ranking reported beside the simulated one is computed with decimals.
 //!
 //! Reproducibility: replicates are drawn in blocks of [`BLOCK`]; block `b` uses ChaCha8 seeded
-//! with `seed` (`SeedableRng::seed_from_u64`) on stream `b`. The generator is rand 0.10's
-//! `rngs::ChaCha8Rng` (the `chacha20` crate, which picks SIMD code at run time); its output is
-//! bit-for-bit that of `rand_chacha::ChaCha8Rng`, which a test checks. Within a replicate the draws come in
-//! a fixed order: the area weights (one uniform per area, when weights are perturbed), the class
-//! thresholds (one integer, when alternatives are given), then one standard normal per survey
-//! part in unit order. Results are integer counts summed over blocks, so they are identical
-//! whatever the number of threads.
+//! with `seed` (`SeedableRng::seed_from_u64`) on stream `b`, read as 32-bit words (the
+//! private `draw` module says how words become uniforms, integers and normals). The generator is
+//! rand 0.10's `rngs::ChaCha8Rng` (the `chacha20` crate, which picks SIMD code at run time); its
+//! output is bit-for-bit that of `rand_chacha::ChaCha8Rng`, which a test checks. Within a
+//! replicate the draws come in a fixed order: the area weights (one 53-bit uniform per area, when
+//! weights are perturbed), the class thresholds (one integer, when alternatives are given), then
+//! the normals of the survey parts: for each survey-derived sub-criterion in code order, the
+//! units that have it in deterministic rank order (ties in the order given), as one batch (the
+//! first word of every draw, then the further words of the draws that need them). Results are
+//! integer counts summed over blocks, so they are identical whatever the number of threads.
+//!
+//! Speed (see docs/analysis.md): everything is flattened once into arrays by deterministic rank
+//! position; a replicate draws its normals in bulk (branch-free fast path of the ziggurat), sums
+//! weighted area points for blocks of units in registers, rounds to grid keys without the
+//! saturating float conversion, counts classes cumulatively, and ranks by counting within a
+//! window of the deterministic order, verified, with a sort as the fallback: all exact.
 
 use super::Text;
 use crate::diag::{Location, Problem, Problems};
@@ -23,13 +32,12 @@ use crate::num::Rounding;
 use crate::ranking::ranks;
 use crate::rules::Rule;
 use crate::set::{Basis, CriteriaSet, RankMethod};
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
-use rand_distr::StandardNormal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+mod draw;
 
 /// Replicates per random stream.
 pub const BLOCK: u32 = 1024;
@@ -270,20 +278,27 @@ pub struct McResult {
     pub note: Text,
 }
 
-/// Everything a replicate needs, flattened to `f64`.
+/// Everything a replicate needs, flattened to `f64` arrays (struct of arrays).
 struct Model {
     n: usize,
     areas: usize,
     /// Set-level area maxima, for renormalising weights.
     area_weight: Vec<f64>,
+    /// Per-unit arrays are by position in the deterministic order (`order`).
     /// Area-major (`areas × n`), so that a replicate's weighted sums run down contiguous rows.
     fixed: Vec<f64>,
     own_max: Vec<f64>,
     fixed_total: Vec<f64>,
+    /// `n` rounded up to whole blocks of [`LANES`].
+    n_pad: usize,
+    /// Per block of units, per area, the units' fixed points (padded with zeros).
+    fixed_blocks: Vec<[f64; LANES]>,
+    /// Per block of units, their fixed totals.
+    fixed_total_blocks: Vec<[f64; LANES]>,
     max_total: Vec<f64>,
     adjustment: Vec<f64>,
-    /// Survey parts in unit order (the order of the normal draws).
-    parts: Vec<Part>,
+    /// Survey-derived sub-criteria, one column each (in code order), over all units.
+    columns: Vec<Column>,
     rank_basis: Basis,
     class_basis: Basis,
     scale: f64,
@@ -294,24 +309,43 @@ struct Model {
     /// Per threshold choice, the class of every key below the largest minimum (and of that
     /// minimum): a lookup instead of a scan. `None` when the keys are too large for a table.
     class_table: Option<Vec<Vec<u8>>>,
+    /// `class_keys` as 32-bit keys when every choice's minima never increase (best first), so
+    /// that classes can be counted cumulatively without a lookup: the unit reached minimum
+    /// `c` or not. `None` otherwise.
+    class_keys32: Option<Vec<Vec<i32>>>,
     /// Every unit has the set's full maximum in every area, so its maximum stays the set's
     /// total whatever the weights.
     all_full: bool,
     jitter: f64,
+    total_weight: f64,
+    /// 1 for every unit (the per-unit multiplier of a points basis).
+    ones: Vec<f64>,
     /// Deterministic order (best first) for adjacent pairs.
     order: Vec<usize>,
+    zig: draw::Ziggurat,
 }
 
-/// A survey-derived sub-criterion of one unit, as fractions.
-struct Part {
-    unit: usize,
+/// One survey-derived sub-criterion across the units, as fractions: unit `u` gets
+/// `max[u] × clamp((clamp(rate[u] + se[u]·z, 0, 1) − from[u]) × per_rate[u], 0, 1)` in `area`.
+/// A unit without it has `max = 0` and draws nothing.
+struct Column {
     area: usize,
-    rate: f64,
-    se: f64,
-    max: f64,
-    from: f64,
+    /// The positions of the units that have it, in order (the order of the normal draws).
+    draws: Vec<u32>,
+    rate: Vec<f64>,
+    se: Vec<f64>,
+    max: Vec<f64>,
+    from: Vec<f64>,
     /// 1 / (to − from).
-    per_rate: f64,
+    per_rate: Vec<f64>,
+    /// `0 ≤ from < to ≤ 100` for every unit: the rate's own clamp to [0, 1] is then implied by
+    /// the share's, and the share is `clamp(base + slope·z, 0, 1)` with
+    /// `base = (rate − from) × per_rate` and `slope = se × per_rate`.
+    bounded: bool,
+    base: Vec<f64>,
+    slope: Vec<f64>,
+    /// `base`, `slope` and `max` by blocks of units (padded with zeros).
+    blocks: Vec<ColumnBlock>,
 }
 
 const EPS: f64 = 1e-6;
@@ -351,8 +385,14 @@ impl Model {
 struct Tally {
     hist: Vec<u32>,        // n × n
     class_count: Vec<u32>, // n × (classes + 1)
-    above: Vec<u32>,       // n − 1
-    ties: Vec<u32>,        // n − 1
+    /// Classes × n: replicates where the unit's key reached the class's minimum, for the
+    /// `cum_replicates` replicates counted this way (see `Model::class_keys32`).
+    class_cum: Vec<u32>,
+    /// Per class: replicates where every unit reached the minimum (not in `class_cum`).
+    class_all: Vec<u32>,
+    cum_replicates: u32,
+    above: Vec<u32>, // n − 1
+    ties: Vec<u32>,  // n − 1
 }
 
 impl Tally {
@@ -360,6 +400,9 @@ impl Tally {
         Tally {
             hist: vec![0; n * n],
             class_count: vec![0; n * (classes + 1)],
+            class_cum: vec![0; classes * n],
+            class_all: vec![0; classes],
+            cum_replicates: 0,
             above: vec![0; n.saturating_sub(1)],
             ties: vec![0; n.saturating_sub(1)],
         }
@@ -368,6 +411,8 @@ impl Tally {
         for (a, b) in [
             (&mut self.hist, &other.hist),
             (&mut self.class_count, &other.class_count),
+            (&mut self.class_cum, &other.class_cum),
+            (&mut self.class_all, &other.class_all),
             (&mut self.above, &other.above),
             (&mut self.ties, &other.ties),
         ] {
@@ -375,6 +420,24 @@ impl Tally {
                 *x += y;
             }
         }
+        self.cum_replicates += other.cum_replicates;
+    }
+    /// Moves the cumulative class counts into `class_count`: with minima that never increase,
+    /// a unit is in class `c` when it reached minimum `c` but not minimum `c − 1`.
+    fn settle_classes(&mut self, n: usize, classes: usize) {
+        for u in 0..n {
+            let counts = &mut self.class_count[u * (classes + 1)..(u + 1) * (classes + 1)];
+            let mut above = 0;
+            for (c, count) in counts.iter_mut().enumerate().take(classes) {
+                let reached = self.class_cum[c * n + u] + self.class_all[c];
+                *count += reached - above;
+                above = reached;
+            }
+            counts[classes] += self.cum_replicates - above;
+        }
+        self.class_cum.fill(0);
+        self.class_all.fill(0);
+        self.cum_replicates = 0;
     }
 }
 
@@ -389,6 +452,17 @@ pub fn simulate(
     set: &CriteriaSet,
     units: &[McUnit],
     settings: &McSettings,
+) -> Result<McResult, Problems> {
+    simulate_with_progress(set, units, settings, &|_| {})
+}
+
+/// [`simulate`], calling `progress` with the number of replicates of each block as it is done
+/// (from any of the worker threads, in no particular order).
+pub fn simulate_with_progress(
+    set: &CriteriaSet,
+    units: &[McUnit],
+    settings: &McSettings,
+    progress: &(dyn Fn(u32) + Sync),
 ) -> Result<McResult, Problems> {
     let areas: Vec<Decimal> = set.areas().map(|a| a.max).collect();
     let n = units.len();
@@ -463,6 +537,10 @@ pub fn simulate(
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| det_rank[a].cmp(&det_rank[b]).then(a.cmp(&b)));
 
+    let mut pos_of = vec![0usize; n];
+    for (p, &u) in order.iter().enumerate() {
+        pos_of[u] = p;
+    }
     let model = build_model(set, units, settings, &areas, order);
     let threads = match settings.threads {
         0 => std::thread::available_parallelism().map_or(1, |p| p.get()),
@@ -470,39 +548,34 @@ pub fn simulate(
     };
     let blocks = settings.replicates.div_ceil(BLOCK);
     let threads = threads.clamp(1, blocks as usize);
-    let mut total = Tally::new(n, classes);
-    if threads == 1 {
+    // Blocks are claimed one at a time, so a thread on a busy core takes fewer of them; the
+    // tallies are sums of integer counts, so who ran which block does not matter.
+    let next = std::sync::atomic::AtomicU32::new(0);
+    let work = || {
         let mut t = Tally::new(n, classes);
-        for b in 0..blocks {
+        loop {
+            let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if b >= blocks {
+                return t;
+            }
             run_block(&model, settings, b, &mut t);
+            progress((BLOCK * (b + 1)).min(settings.replicates) - BLOCK * b);
         }
-        total.add(&t);
+    };
+    let mut total = if threads == 1 {
+        work()
     } else {
-        let tallies: Vec<Tally> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|w| {
-                    let model = &model;
-                    scope.spawn(move || {
-                        let mut t = Tally::new(n, classes);
-                        let mut b = w as u32;
-                        while b < blocks {
-                            run_block(model, settings, b, &mut t);
-                            b += threads as u32;
-                        }
-                        t
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a simulation thread panicked"))
-                .collect()
-        });
-        for t in &tallies {
-            total.add(t);
-        }
-    }
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut total = work();
+            for h in helpers {
+                total.add(&h.join().expect("a simulation thread panicked"));
+            }
+            total
+        })
+    };
 
+    total.settle_classes(n, classes);
     let r = settings.replicates as f64;
     let quantile = |hist: &[u32], q: f64| -> u32 {
         let need = (q * r).ceil().max(1.0) as u64;
@@ -519,7 +592,8 @@ pub fn simulate(
         .iter()
         .enumerate()
         .map(|(u, unit)| {
-            let hist = total.hist[u * n..(u + 1) * n].to_vec();
+            let p = pos_of[u];
+            let hist = total.hist[p * n..(p + 1) * n].to_vec();
             let mean = hist
                 .iter()
                 .enumerate()
@@ -535,7 +609,7 @@ pub fn simulate(
                 median_rank: quantile(&hist, 0.5),
                 rank_p95: quantile(&hist, 0.95),
                 mean_rank: mean,
-                class_probability: total.class_count[u * (classes + 1)..(u + 1) * (classes + 1)]
+                class_probability: total.class_count[p * (classes + 1)..(p + 1) * (classes + 1)]
                     .iter()
                     .map(|&c| c as f64 / r)
                     .collect(),
@@ -616,16 +690,25 @@ fn build_model(
 ) -> Model {
     let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
     let a = areas.len();
+    let n = units.len();
+    // Units by position in the deterministic order.
+    let by_pos: Vec<&McUnit> = order.iter().map(|&u| &units[u]).collect();
     let mut m = Model {
-        n: units.len(),
+        n,
         areas: a,
         area_weight: areas.iter().map(|&d| f(d)).collect(),
-        fixed: Vec::with_capacity(units.len() * a),
-        own_max: Vec::with_capacity(units.len() * a),
-        fixed_total: Vec::new(),
-        max_total: Vec::new(),
-        adjustment: units.iter().map(|u| f(u.adjustment)).collect(),
-        parts: Vec::new(),
+        fixed: Vec::with_capacity(n * a),
+        own_max: Vec::with_capacity(n * a),
+        fixed_total: by_pos
+            .iter()
+            .map(|u| f(u.area_points.iter().copied().sum()))
+            .collect(),
+        max_total: by_pos.iter().map(|u| f(u.max())).collect(),
+        n_pad: n.next_multiple_of(LANES),
+        fixed_blocks: Vec::new(),
+        fixed_total_blocks: Vec::new(),
+        adjustment: by_pos.iter().map(|u| f(u.adjustment)).collect(),
+        columns: Vec::new(),
         rank_basis: set.scoring.rank_basis,
         class_basis: set.classes.basis,
         scale: 10f64.powi(set.scoring.decimals as i32),
@@ -633,29 +716,100 @@ fn build_model(
         method: set.scoring.rank_method,
         class_keys: Vec::new(),
         class_table: None,
+        class_keys32: None,
         all_full: units.iter().all(|u| u.area_max.as_slice() == areas),
         jitter: settings.weight_jitter,
+        total_weight: areas.iter().map(|&d| f(d)).sum(),
+        ones: vec![1.0; n],
         order,
+        zig: draw::Ziggurat::new(),
     };
-    for u in units {
-        m.fixed_total.push(f(u.area_points.iter().copied().sum()));
-        m.max_total.push(f(u.max()));
-        for s in &u.survey {
+    // Survey columns: one per (sub-criterion, area, occurrence within the unit), in the set's
+    // code order (codes unknown to the set last, by name).
+    let positions: BTreeMap<String, usize> = set
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| (node.code.to_string(), i))
+        .collect();
+    let position = |code: &str| positions.get(code).copied().unwrap_or(usize::MAX);
+    type Key = (usize, String, usize, usize);
+    let column_keys = |u: &McUnit| -> Vec<Key> {
+        let mut seen: BTreeMap<(&str, usize), usize> = BTreeMap::new();
+        u.survey
+            .iter()
+            .map(|s| {
+                let k = seen.entry((s.code.as_str(), s.area)).or_insert(0);
+                *k += 1;
+                (position(&s.code), s.code.clone(), s.area, *k - 1)
+            })
+            .collect()
+    };
+    let mut keys: Vec<Key> = units.iter().flat_map(column_keys).collect();
+    keys.sort();
+    keys.dedup();
+    m.columns = keys
+        .iter()
+        .map(|(_, _, area, _)| Column {
+            area: *area,
+            draws: Vec::new(),
+            rate: vec![0.0; n],
+            se: vec![0.0; n],
+            max: vec![0.0; n],
+            from: vec![0.0; n],
+            per_rate: vec![0.0; n],
+            bounded: true,
+            base: vec![0.0; n],
+            slope: vec![0.0; n],
+            blocks: Vec::new(),
+        })
+        .collect();
+    for (p, unit) in by_pos.iter().enumerate() {
+        for (s, key) in unit.survey.iter().zip(column_keys(unit)) {
+            let c = keys
+                .binary_search(&key)
+                .expect("every survey part has a column");
             let (rate, se) = s.estimate.rate_and_se();
-            m.parts.push(Part {
-                unit: m.fixed_total.len() - 1,
-                area: s.area,
-                rate: f(rate) / 100.0,
-                se: se / 100.0,
-                max: f(s.max),
-                from: f(s.from) / 100.0,
-                per_rate: 100.0 / f(s.to - s.from),
-            });
+            let col = &mut m.columns[c];
+            col.draws.push(p as u32);
+            col.rate[p] = f(rate) / 100.0;
+            col.se[p] = se / 100.0;
+            col.max[p] = f(s.max);
+            col.from[p] = f(s.from) / 100.0;
+            col.per_rate[p] = 100.0 / f(s.to - s.from);
+            col.base[p] = (col.rate[p] - col.from[p]) * col.per_rate[p];
+            col.slope[p] = col.se[p] * col.per_rate[p];
+            col.bounded &= s.from >= Decimal::ZERO && s.to <= Decimal::ONE_HUNDRED;
         }
     }
     for area in 0..a {
-        m.fixed.extend(units.iter().map(|u| f(u.area_points[area])));
-        m.own_max.extend(units.iter().map(|u| f(u.area_max[area])));
+        m.fixed
+            .extend(by_pos.iter().map(|u| f(u.area_points[area])));
+        m.own_max.extend(by_pos.iter().map(|u| f(u.area_max[area])));
+    }
+    let blocks = m.n_pad / LANES;
+    let padded = |v: &[f64], b: usize| -> [f64; LANES] {
+        let mut out = [0.0; LANES];
+        for (j, x) in out.iter_mut().enumerate() {
+            *x = v.get(b * LANES + j).copied().unwrap_or(0.0);
+        }
+        out
+    };
+    for b in 0..blocks {
+        for area in 0..a {
+            m.fixed_blocks
+                .push(padded(&m.fixed[area * n..(area + 1) * n], b));
+        }
+        m.fixed_total_blocks.push(padded(&m.fixed_total, b));
+    }
+    for col in &mut m.columns {
+        col.blocks = (0..blocks)
+            .map(|b| ColumnBlock {
+                base: padded(&col.base, b),
+                slope: padded(&col.slope, b),
+                max: padded(&col.max, b),
+            })
+            .collect();
     }
     // Class minima as least admitted grid keys: key ≥ ⌈min·10^d⌉, or > ⌊min·10^d⌋.
     let own: Vec<Decimal> = set.classes.classes.iter().map(|c| c.min).collect();
@@ -679,6 +833,21 @@ fn build_model(
                 .collect(),
         );
     }
+    if m.class_keys
+        .iter()
+        .all(|keys| keys.windows(2).all(|w| w[0] >= w[1]))
+    {
+        m.class_keys32 = Some(
+            m.class_keys
+                .iter()
+                .map(|keys| {
+                    keys.iter()
+                        .map(|&k| k.clamp(0, i32::MAX as i64) as i32)
+                        .collect()
+                })
+                .collect(),
+        );
+    }
     let top = m.class_keys.iter().flatten().copied().max().unwrap_or(0);
     let classes = set.classes.classes.len();
     if (0..=1 << 20).contains(&top) && classes < u8::MAX as usize {
@@ -696,175 +865,568 @@ fn build_model(
     m
 }
 
-/// Sorts a slice that is probably almost sorted: insertion sort while it stays cheap.
-fn nearly_sorted(v: &mut [u64]) {
-    let budget = 8 * v.len();
-    let mut moves = 0;
-    for i in 1..v.len() {
-        let x = v[i];
-        let mut j = i;
-        while j > 0 && v[j - 1] > x {
-            v[j] = v[j - 1];
-            j -= 1;
+/// `x` clamped to `[0, 1]` (NaN to 0), written so that it compiles to `max`/`min` instructions.
+#[inline(always)]
+fn clamp01(x: f64) -> f64 {
+    let x = if x > 0.0 { x } else { 0.0 };
+    if x < 1.0 { x } else { 1.0 }
+}
+
+/// How far apart (in the deterministic order) two units may be and still swap in a replicate
+/// for the window ranking to apply.
+const WINDOW: usize = 8;
+
+/// Competition ranks by windows: with the keys in deterministic order, padded with `WINDOW`
+/// copies of `T::MAX` before and of `T::MIN` after (see [`padded`]; `delta` has room for whole
+/// blocks of 8), the unit at position `i` has rank
+/// `1 + i − #{j ∈ [i − W, i): k_j ≤ k_i} + #{j ∈ (i, i + W]: k_j > k_i}`, which is exact when
+/// every unit more than `W` positions ahead has a strictly larger key. Returns `false` (ranks
+/// unusable) when that does not hold. Branch-free, so the compiler vectorises the counting.
+fn window_ranks<T>(
+    padded: &[T],
+    delta: &mut [T],
+    minima: &mut (Vec<T>, Vec<T>),
+    ranks: &mut [u32],
+) -> bool
+where
+    T: Copy + Ord + From<bool> + std::ops::Add<Output = T> + std::ops::Sub<Output = T>,
+    i32: From<T>,
+{
+    let n = ranks.len();
+    let keys = &padded[WINDOW..WINDOW + n];
+    let zero = T::from(false);
+    // Blocks of 8 positions, the 2W comparisons of each accumulated in registers (positions
+    // past `n` compare padding and are ignored).
+    for (blk, out) in delta.chunks_exact_mut(8).enumerate() {
+        // The block's keys with W on each side, as an array so that the unrolled loops below
+        // index it at constant offsets, without bounds checks.
+        let window: &[T; 8 + 2 * WINDOW] = padded[blk * 8..blk * 8 + 8 + 2 * WINDOW]
+            .try_into()
+            .expect("a padded block");
+        let mut acc = [zero; 8];
+        for t in 1..=WINDOW {
+            for j in 0..8 {
+                let k = window[WINDOW + j];
+                acc[j] = acc[j] + T::from(window[WINDOW + t + j] > k)
+                    - T::from(window[WINDOW - t + j] <= k);
+            }
         }
-        v[j] = x;
-        moves += i - j;
-        if moves > budget {
-            v.sort_unstable();
-            return;
+        out.copy_from_slice(&acc);
+    }
+    // Every unit more than W ahead must be strictly above: the least key up to i − W − 1 must
+    // exceed the key at i. Prefix minima by doubling (log₂ n vectorised passes).
+    let mut ok = true;
+    if n > WINDOW + 1 {
+        let (mut a, mut b) = (&mut minima.0[..], &mut minima.1[..]);
+        let pad = a.len() - n;
+        a[pad..].copy_from_slice(keys);
+        let mut shift = 1;
+        while shift < n {
+            for ((x, &here), &back) in b[pad..].iter_mut().zip(&a[pad..]).zip(&a[pad - shift..]) {
+                *x = here.min(back);
+            }
+            std::mem::swap(&mut a, &mut b);
+            shift *= 2;
+        }
+        for (&least, &k) in a[pad..pad + n - WINDOW - 1].iter().zip(&keys[WINDOW + 1..]) {
+            ok &= least > k;
+        }
+    }
+    for (i, (r, &d)) in ranks.iter_mut().zip(delta.iter()).enumerate() {
+        *r = (1 + i as i32 + i32::from(d)) as u32;
+    }
+    ok
+}
+
+/// Buffers for the prefix minima of [`window_ranks`]: `p` × `max` (`p` the least power of 2
+/// not below `n`), then `n` free places.
+fn minima_buffers<T: Copy>(n: usize, max: T) -> (Vec<T>, Vec<T>) {
+    let v = vec![max; n.next_power_of_two() + n];
+    (v.clone(), v)
+}
+
+/// A buffer for [`window_ranks`]: `WINDOW` × `max`, `n` free places, then `min` up to a whole
+/// number of blocks of 8 and `WINDOW` more.
+fn padded<T: Copy>(n: usize, max: T, min: T) -> Vec<T> {
+    let mut v = vec![max; WINDOW];
+    v.extend(std::iter::repeat_n(min, n.next_multiple_of(8) + WINDOW));
+    v
+}
+
+/// Ranks from the keys by sorting `(key descending, position)` packed in one integer.
+fn sorted_ranks(keys: &[i64], method: RankMethod, packed: &mut [u64], ranks: &mut [u32]) {
+    for (p, (slot, &k)) in packed.iter_mut().zip(keys).enumerate() {
+        let k = k.clamp(0, KEY_LIMIT - 1) as u64;
+        *slot = ((KEY_LIMIT as u64 - 1 - k) << UNIT_BITS) | p as u64;
+    }
+    packed.sort_unstable();
+    let mut distinct = 0u32;
+    let mut last_key = u64::MAX;
+    let mut last_rank = 0u32;
+    for (pos, &pk) in packed.iter().enumerate() {
+        let k = pk >> UNIT_BITS;
+        if k != last_key {
+            distinct += 1;
+            last_rank = match method {
+                RankMethod::Competition => pos as u32 + 1,
+                RankMethod::Dense => distinct,
+            };
+            last_key = k;
+        }
+        ranks[(pk & UNIT_MASK) as usize] = last_rank;
+    }
+}
+
+/// Per-thread working space of [`run_block`].
+struct Scratch {
+    weights: Vec<f64>,
+    /// A sparse column's normals in draw order; all normals by column and position.
+    draws: Vec<f64>,
+    z: Vec<f64>,
+    normals: draw::Scratch,
+    totals: Vec<f64>,
+    maxes: Vec<f64>,
+    /// 100 / the unit's maximum: constant unless weights move and some unit lacks an area.
+    hundred_over: Vec<f64>,
+    /// Keys on the published grid; `keys` holds them when they all fit in `[0, 2³⁰)`.
+    keys: Vec<i32>,
+    /// The least and the largest of `keys`.
+    range: (i32, i32),
+    keys64: Vec<i64>,
+    small: Vec<i16>,
+    small_delta: Vec<i16>,
+    small_minima: (Vec<i16>, Vec<i16>),
+    wide: Vec<i32>,
+    wide_delta: Vec<i32>,
+    wide_minima: (Vec<i32>, Vec<i32>),
+    packed: Vec<u64>,
+    ranks: Vec<u32>,
+}
+
+/// `⌊x⌋` for `0 ≤ x ≤ 2³⁰`, exactly, without the saturating conversion (which does not
+/// vectorise): `x + 2⁵²` is rounded to an integer (to nearest, as IEEE arithmetic rounds), whose
+/// low bits are that integer; one less if it rounded up.
+#[inline(always)]
+fn floor_small(x: f64) -> i32 {
+    const MAGIC: f64 = (1u64 << 52) as f64;
+    let t = x + MAGIC;
+    let nearest = t.to_bits() as u32 as i32;
+    nearest - i32::from(t - MAGIC > x)
+}
+
+/// Keys below this fit the 32-bit paths.
+const KEY32: i64 = 1 << 30;
+
+impl Scratch {
+    fn new(m: &Model) -> Scratch {
+        let n = m.n;
+        let draws = m.columns.iter().map(|c| c.draws.len()).max().unwrap_or(0);
+        Scratch {
+            weights: vec![1.0; m.areas],
+            draws: vec![0.0; draws],
+            z: vec![0.0; m.columns.len() * m.n_pad],
+            normals: draw::Scratch::default(),
+            totals: vec![0.0; m.n_pad],
+            maxes: vec![0.0; n],
+            hundred_over: m
+                .max_total
+                .iter()
+                .map(|&x| if x > 0.0 { 100.0 / x } else { 0.0 })
+                .collect(),
+            keys: vec![0; n],
+            range: (0, 0),
+            keys64: vec![0; n],
+            small: padded(n, i16::MAX, i16::MIN),
+            small_delta: vec![0; n.next_multiple_of(8)],
+            small_minima: minima_buffers(n, i16::MAX),
+            wide: padded(n, i32::MAX, i32::MIN),
+            wide_delta: vec![0; n.next_multiple_of(8)],
+            wide_minima: minima_buffers(n, i32::MAX),
+            packed: vec![0; n],
+            ranks: vec![0; n],
         }
     }
 }
 
+/// Runs the replicates of one block. Units are in deterministic order throughout (position
+/// `p` is the unit `order[p]`); tallies are by position.
 fn run_block(m: &Model, settings: &McSettings, block: u32, tally: &mut Tally) {
     let start = block * BLOCK;
     let end = (start + BLOCK).min(settings.replicates);
-    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-    rng.set_stream(block as u64);
-    let n = m.n;
-    let classes = m.class_keys[0].len();
-    let mut weights = vec![1.0f64; m.areas];
-    let mut rank_key = vec![0i64; n];
-    let mut draws = vec![0.0f64; m.parts.len()];
-    let mut packed = vec![0u64; n];
-    let mut previous: Vec<u32> = m.order.iter().map(|&u| u as u32).collect();
-    let mut totals = vec![0.0f64; n];
-    let mut maxes = vec![0.0f64; n];
-    // 100 / the unit's maximum: constant unless weights move and some unit lacks an area.
-    let mut hundred_over: Vec<f64> = m
-        .max_total
-        .iter()
-        .map(|&x| if x > 0.0 { 100.0 / x } else { 0.0 })
-        .collect();
-    let weighted = m.jitter > 0.0;
-    let total_weight: f64 = m.area_weight.iter().sum();
+    let mut words = draw::Words::new(settings.seed, block as u64);
+    let mut s = Scratch::new(m);
     for _ in start..end {
-        if weighted {
-            let mut sum = 0.0;
-            for (w, &aw) in weights.iter_mut().zip(&m.area_weight) {
-                *w = 1.0 + m.jitter * (2.0 * rng.random::<f64>() - 1.0);
-                sum += *w * aw;
-            }
-            let k = total_weight / sum;
-            for w in &mut weights {
-                *w *= k;
+        let choice = draw_replicate(m, &mut words, &mut s);
+        totals(m, &mut s);
+        let narrow = keys_and_classes(m, &mut s, choice, tally);
+        rank_replicate(m, &mut s, narrow);
+        count(m, &s, narrow, tally);
+    }
+}
+
+/// The replicate's draws, in the documented order: the area weights, the threshold choice,
+/// the normals. Returns the threshold choice.
+#[inline(never)]
+fn draw_replicate(m: &Model, words: &mut draw::Words, s: &mut Scratch) -> usize {
+    if m.jitter > 0.0 {
+        let mut sum = 0.0;
+        for (w, &aw) in s.weights.iter_mut().zip(&m.area_weight) {
+            *w = 1.0 + m.jitter * (2.0 * words.uniform() - 1.0);
+            sum += *w * aw;
+        }
+        let k = m.total_weight / sum;
+        for w in &mut s.weights {
+            *w *= k;
+        }
+    }
+    let choices = m.class_keys.len() as u32;
+    let choice = if choices > 1 {
+        words.below(choices) as usize
+    } else {
+        0
+    };
+    for (col, zc) in m.columns.iter().zip(s.z.chunks_exact_mut(m.n_pad)) {
+        if col.draws.len() == m.n {
+            m.zig.normals(words, &mut zc[..m.n], &mut s.normals);
+        } else {
+            let draws = &mut s.draws[..col.draws.len()];
+            m.zig.normals(words, draws, &mut s.normals);
+            for (&p, &z) in col.draws.iter().zip(draws.iter()) {
+                zc[p as usize] = z;
             }
         }
-        let choice = if m.class_keys.len() > 1 {
-            rng.random_range(0..m.class_keys.len())
-        } else {
-            0
-        };
-        if weighted {
-            totals.fill(0.0);
-            for (w, fixed) in weights.iter().zip(m.fixed.chunks_exact(n)) {
-                for (t, f) in totals.iter_mut().zip(fixed) {
-                    *t += w * f;
+    }
+    choice
+}
+
+/// Totals: weighted area points plus survey points, for blocks of [`LANES`] units whose sums
+/// stay in registers across the areas and columns (the same operations in the same order for
+/// every unit, whatever its block; the last block is padded with units that have nothing).
+#[inline(never)]
+fn totals(m: &Model, s: &mut Scratch) {
+    let n = m.n;
+    let weighted = m.jitter > 0.0;
+    if weighted && !m.all_full {
+        s.maxes.fill(0.0);
+        for (own, &w) in m.own_max.chunks_exact(n).zip(&s.weights) {
+            for (x, &o) in s.maxes.iter_mut().zip(own) {
+                *x += w * o;
+            }
+        }
+        for (h, &x) in s.hundred_over.iter_mut().zip(&s.maxes) {
+            *h = if x > 0.0 { 100.0 / x } else { 0.0 };
+        }
+    }
+    let areas = m.areas;
+    for (b, out) in s.totals.chunks_exact_mut(LANES).enumerate() {
+        let mut acc = if weighted {
+            let mut acc = [0.0f64; LANES];
+            for (row, &w) in m.fixed_blocks[b * areas..(b + 1) * areas]
+                .iter()
+                .zip(&s.weights)
+            {
+                for (x, &f) in acc.iter_mut().zip(row) {
+                    *x += w * f;
                 }
             }
-            if !m.all_full {
-                maxes.fill(0.0);
-                for (w, own) in weights.iter().zip(m.own_max.chunks_exact(n)) {
-                    for (x, o) in maxes.iter_mut().zip(own) {
-                        *x += w * o;
+            acc
+        } else {
+            m.fixed_total_blocks[b]
+        };
+        for (col, zc) in m.columns.iter().zip(s.z.chunks_exact(m.n_pad)) {
+            let wa = s.weights[col.area];
+            let z: &[f64; LANES] = zc[b * LANES..(b + 1) * LANES].try_into().expect("a block");
+            if col.bounded {
+                let k = &col.blocks[b];
+                for j in 0..LANES {
+                    acc[j] += wa * k.max[j] * clamp01(k.base[j] + k.slope[j] * z[j]);
+                }
+            } else {
+                for (j, x) in acc.iter_mut().enumerate() {
+                    let u = b * LANES + j;
+                    if u < n {
+                        *x += col.points(u, wa, z[j]);
                     }
                 }
-                for (h, &x) in hundred_over.iter_mut().zip(&maxes) {
-                    *h = if x > 0.0 { 100.0 / x } else { 0.0 };
-                }
             }
+        }
+        out.copy_from_slice(&acc);
+    }
+}
+
+/// Units per block in [`totals`].
+const LANES: usize = 8;
+
+/// A block of [`LANES`] units of a bounded column.
+#[derive(Clone, Copy, Default)]
+struct ColumnBlock {
+    base: [f64; LANES],
+    slope: [f64; LANES],
+    max: [f64; LANES],
+}
+
+impl Column {
+    /// The points of unit `u` for a normal draw `z` and its area's weight `w`.
+    #[inline(always)]
+    fn points(&self, u: usize, w: f64, z: f64) -> f64 {
+        let share = if self.bounded {
+            clamp01(self.base[u] + self.slope[u] * z)
         } else {
-            totals.copy_from_slice(&m.fixed_total);
+            clamp01((clamp01(self.rate[u] + self.se[u] * z) - self.from[u]) * self.per_rate[u])
+        };
+        w * self.max[u] * share
+    }
+}
+
+/// Keys on the published grid and classes. Returns whether `s.keys` (32 bits) holds the keys;
+/// otherwise only `s.keys64` does.
+#[inline(never)]
+fn keys_and_classes(m: &Model, s: &mut Scratch, choice: usize, tally: &mut Tally) -> bool {
+    let classes = m.class_keys[0].len();
+    let stride = classes + 1;
+    if let Some(tables) = m.class_table.as_ref()
+        && m.class_basis == m.rank_basis
+        && m.rounding == Rounding::HalfUp
+    {
+        // The usual case, kept tight and branch-free so that it vectorises: half-up rounding
+        // is a truncation of value × 10^d + ½ (values are never negative), and the class is a
+        // table lookup. A key too large for 32 bits sends the replicate to the general path.
+        let scale = m.scale;
+        let limit = KEY32 as f64;
+        let per_unit = match m.rank_basis {
+            Basis::Percent => &s.hundred_over,
+            Basis::Points => &m.ones,
+        };
+        let (mut bottom, mut top) = (i32::MAX, 0);
+        for ((k, &t), (&adj, &h)) in s
+            .keys
+            .iter_mut()
+            .zip(&s.totals)
+            .zip(m.adjustment.iter().zip(per_unit))
+        {
+            let total = t + adj;
+            let total = if total > 0.0 { total } else { 0.0 };
+            let x = total * h * scale + (0.5 + EPS);
+            let x = if x < limit { x } else { limit };
+            *k = floor_small(x);
+            top = top.max(*k);
+            bottom = bottom.min(*k);
         }
-        for z in draws.iter_mut() {
-            *z = rng.sample(StandardNormal);
-        }
-        for (part, &z) in m.parts.iter().zip(&draws) {
-            let rate = (part.rate + part.se * z).clamp(0.0, 1.0);
-            let share = ((rate - part.from) * part.per_rate).clamp(0.0, 1.0);
-            totals[part.unit] += weights[part.area] * part.max * share;
-        }
-        let stride = classes + 1;
-        match m.class_table.as_ref() {
-            // The usual case, kept tight: classes on the ranking basis, half-up rounding.
-            Some(tables) if m.class_basis == m.rank_basis && m.rounding == Rounding::HalfUp => {
-                let table = tables[choice].as_slice();
-                let last = table.len() - 1;
-                let percent = m.rank_basis == Basis::Percent;
-                let scale = m.scale;
-                for ((((&t, &adj), &h), rk), counts) in totals
+        s.range = (bottom, top);
+        if i64::from(top) < KEY32 {
+            if let Some(minima) = &m.class_keys32 {
+                // Branch-free and vectorised: one comparison per unit and class, for the
+                // classes whose minimum falls within this replicate's keys.
+                for ((&min, cum), all) in minima[choice]
                     .iter()
-                    .zip(&m.adjustment)
-                    .zip(&hundred_over)
-                    .zip(rank_key.iter_mut())
-                    .zip(tally.class_count.chunks_exact_mut(stride))
+                    .zip(tally.class_cum.chunks_exact_mut(m.n))
+                    .zip(tally.class_all.iter_mut())
                 {
-                    let total = (t + adj).max(0.0);
-                    let v = if percent { total * h } else { total };
-                    let k = (v * scale + 0.5 + EPS) as i64;
-                    *rk = k;
-                    counts[table[(k as usize).min(last)] as usize] += 1;
+                    if min <= bottom {
+                        *all += 1;
+                    } else if min <= top {
+                        for (x, &k) in cum.iter_mut().zip(&s.keys) {
+                            *x += u32::from(k >= min);
+                        }
+                    }
                 }
+                tally.cum_replicates += 1;
+                return true;
             }
-            _ => {
-                let keys = &m.class_keys[choice];
-                for (((&t, &adj), &h), (rk, counts)) in
-                    totals.iter().zip(&m.adjustment).zip(&hundred_over).zip(
-                        rank_key
-                            .iter_mut()
-                            .zip(tally.class_count.chunks_exact_mut(stride)),
-                    )
-                {
-                    let total = (t + adj).max(0.0);
-                    let value = |basis| match basis {
-                        Basis::Points => total,
-                        Basis::Percent => total * h,
-                    };
-                    let k = m.key(value(m.rank_basis));
-                    *rk = k;
-                    let ck = if m.class_basis == m.rank_basis {
-                        k
-                    } else {
-                        m.key(value(m.class_basis))
-                    };
-                    let c = keys.iter().position(|&min| ck >= min).unwrap_or(classes);
-                    counts[c] += 1;
-                }
+            let table = tables[choice].as_slice();
+            let last = table.len() - 1;
+            for (&k, counts) in s
+                .keys
+                .iter()
+                .zip(tally.class_count.chunks_exact_mut(stride))
+            {
+                counts[table[(k as usize).min(last)] as usize] += 1;
+            }
+            return true;
+        }
+    }
+    let minima = &m.class_keys[choice];
+    let mut fits = true;
+    for (((&t, &adj), &h), (k, counts)) in
+        s.totals.iter().zip(&m.adjustment).zip(&s.hundred_over).zip(
+            s.keys64
+                .iter_mut()
+                .zip(tally.class_count.chunks_exact_mut(stride)),
+        )
+    {
+        let total = (t + adj).max(0.0);
+        let value = |basis| match basis {
+            Basis::Points => total,
+            Basis::Percent => total * h,
+        };
+        *k = m.key(value(m.rank_basis));
+        let ck = if m.class_basis == m.rank_basis {
+            *k
+        } else {
+            m.key(value(m.class_basis))
+        };
+        fits &= (0..KEY32).contains(k);
+        let c = minima.iter().position(|&min| ck >= min).unwrap_or(classes);
+        counts[c] += 1;
+    }
+    if fits {
+        for (k, &k64) in s.keys.iter_mut().zip(&s.keys64) {
+            *k = k64 as i32;
+        }
+        s.range = s
+            .keys
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    }
+    fits
+}
+
+/// Ranks into `s.ranks`: by windows on the keys narrowed to 16 bits (relative to the least
+/// key) or 32 bits when the replicate allows it, otherwise by sorting.
+#[inline(never)]
+fn rank_replicate(m: &Model, s: &mut Scratch, narrow: bool) {
+    let n = m.n;
+    let windowed = narrow && m.method == RankMethod::Competition && {
+        let (lo, hi) = s.range;
+        if hi - lo < i32::from(i16::MAX) {
+            for (d, &k) in s.small[WINDOW..WINDOW + n].iter_mut().zip(&s.keys) {
+                *d = (k - lo) as i16;
+            }
+            window_ranks(
+                &s.small,
+                &mut s.small_delta,
+                &mut s.small_minima,
+                &mut s.ranks,
+            )
+        } else {
+            s.wide[WINDOW..WINDOW + n].copy_from_slice(&s.keys);
+            window_ranks(&s.wide, &mut s.wide_delta, &mut s.wide_minima, &mut s.ranks)
+        }
+    };
+    if !windowed {
+        if narrow {
+            for (k64, &k) in s.keys64.iter_mut().zip(&s.keys) {
+                *k64 = i64::from(k);
             }
         }
-        // Sort (key descending, unit) packed in one integer, starting from the previous
-        // replicate's order: replicates differ little, so an insertion sort has few moves to
-        // make (past 8n moves it gives up and lets the library sort finish the job).
-        for (slot, &u) in packed.iter_mut().zip(&previous) {
-            let k = rank_key[u as usize].clamp(0, KEY_LIMIT - 1) as u64;
-            *slot = ((KEY_LIMIT as u64 - 1 - k) << UNIT_BITS) | u as u64;
+        sorted_ranks(&s.keys64, m.method, &mut s.packed, &mut s.ranks);
+    }
+}
+
+/// Adds the replicate to the rank histogram and the adjacent pairs.
+#[inline(never)]
+fn count(m: &Model, s: &Scratch, narrow: bool, tally: &mut Tally) {
+    for (row, &r) in tally.hist.chunks_exact_mut(m.n).zip(&s.ranks) {
+        row[r as usize - 1] += 1;
+    }
+    let pairs = tally.above.iter_mut().zip(tally.ties.iter_mut());
+    if narrow {
+        for ((above, ties), (&a, &b)) in pairs.zip(s.keys.iter().zip(&s.keys[1..])) {
+            *above += u32::from(a > b);
+            *ties += u32::from(a == b);
         }
-        nearly_sorted(&mut packed);
-        for (u, &pk) in previous.iter_mut().zip(&packed) {
-            *u = (pk & UNIT_MASK) as u32;
+    } else {
+        for ((above, ties), w) in pairs.zip(s.keys64.windows(2)) {
+            *above += u32::from(w[0] > w[1]);
+            *ties += u32::from(w[0] == w[1]);
         }
-        let mut distinct = 0u32;
-        let mut last_key = u64::MAX;
-        let mut last_rank = 0u32;
-        for (pos, &pk) in packed.iter().enumerate() {
-            let u = (pk & UNIT_MASK) as usize;
-            let k = pk >> UNIT_BITS;
-            if k != last_key {
-                distinct += 1;
-                last_rank = match m.method {
-                    RankMethod::Competition => pos as u32 + 1,
-                    RankMethod::Dense => distinct,
-                };
-                last_key = k;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::ChaCha8Rng;
+    use rand::{RngExt, SeedableRng};
+
+    /// Competition ranks by counting, the definition.
+    fn brute(keys: &[i64]) -> Vec<u32> {
+        keys.iter()
+            .map(|&k| 1 + keys.iter().filter(|&&o| o > k).count() as u32)
+            .collect()
+    }
+
+    /// Keys in a roughly descending order, with ties and displacements up to `spread`.
+    fn keys(rng: &mut ChaCha8Rng, n: usize, spread: i64) -> Vec<i64> {
+        (0..n)
+            .map(|i| 5000 - 3 * i as i64 + rng.random_range(0..=spread))
+            .collect()
+    }
+
+    #[test]
+    fn window_ranks_are_exact_or_refuse() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (mut used, mut refused) = (0, 0);
+        for case in 0..4000 {
+            let n = 1 + case % 60;
+            let spread = [0, 3, 10, 30, 100][case % 5];
+            let k = keys(&mut rng, n, spread);
+            let expected = brute(&k);
+            let mut small = padded(n, i16::MAX, i16::MIN);
+            let mut wide = padded(n, i32::MAX, i32::MIN);
+            for (i, &x) in k.iter().enumerate() {
+                small[WINDOW + i] = x as i16;
+                wide[WINDOW + i] = x as i32;
             }
-            tally.hist[u * n + last_rank as usize - 1] += 1;
-        }
-        for (i, w) in m.order.windows(2).enumerate() {
-            match rank_key[w[0]].cmp(&rank_key[w[1]]) {
-                std::cmp::Ordering::Greater => tally.above[i] += 1,
-                std::cmp::Ordering::Equal => tally.ties[i] += 1,
-                std::cmp::Ordering::Less => {}
+            let mut ranks = vec![0; n];
+            let ok = window_ranks(
+                &small,
+                &mut vec![0; n.next_multiple_of(8)],
+                &mut minima_buffers(n, i16::MAX),
+                &mut ranks,
+            );
+            let mut wide_ranks = vec![0; n];
+            let wide_ok = window_ranks(
+                &wide,
+                &mut vec![0; n.next_multiple_of(8)],
+                &mut minima_buffers(n, i32::MAX),
+                &mut wide_ranks,
+            );
+            assert_eq!(ok, wide_ok);
+            // Refused exactly when some unit more than W places behind is not strictly below.
+            let far = (0..n).any(|i| (0..i.saturating_sub(WINDOW)).any(|j| k[j] <= k[i]));
+            assert_eq!(ok, !far, "{k:?}");
+            if ok {
+                used += 1;
+                assert_eq!(ranks, expected, "{k:?}");
+                assert_eq!(wide_ranks, expected, "{k:?}");
+            } else {
+                refused += 1;
             }
+            let mut sorted = vec![0; n];
+            sorted_ranks(&k, RankMethod::Competition, &mut vec![0; n], &mut sorted);
+            assert_eq!(sorted, expected, "{k:?}");
+        }
+        assert!(
+            used > 1000 && refused > 100,
+            "{used} used, {refused} refused"
+        );
+    }
+
+    #[test]
+    fn floor_small_is_the_floor() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let limit = KEY32 as f64;
+        for x in [
+            0.0,
+            0.5,
+            1.0,
+            1.5,
+            2.5,
+            8679.999999,
+            8680.0,
+            8680.5,
+            limit - 0.5,
+            limit,
+        ] {
+            assert_eq!(floor_small(x), x.floor() as i32, "{x}");
+        }
+        for _ in 0..100_000 {
+            let x = rng.random::<f64>() * limit;
+            assert_eq!(floor_small(x), x.floor() as i32, "{x}");
+            let y = (rng.random_range(0..1 << 20) as f64)
+                + [0.0, 0.5, 1.0 - 1e-12][rng.random_range(0..3)];
+            assert_eq!(floor_small(y), y.floor() as i32, "{y}");
         }
     }
 }

@@ -283,3 +283,129 @@ fn counts_give_the_mean_rate_and_a_standard_error_shrinking_with_n() {
     };
     assert_eq!(rate.rate_and_se(), (d("88.5"), 1.5));
 }
+
+#[test]
+fn every_ranking_path_reproduces_the_deterministic_ranking() {
+    // Dense ranks (sorted path), banker's and downward rounding and a points basis (general
+    // key path), with the weights perturbed by nothing: each replicate must be the published
+    // ranking, exactly.
+    use parindex_core::num::Rounding;
+    use parindex_core::set::{Basis, RankMethod};
+    for (method, rounding, basis) in [
+        (RankMethod::Dense, Rounding::HalfUp, Basis::Percent),
+        (RankMethod::Competition, Rounding::HalfEven, Basis::Percent),
+        (RankMethod::Competition, Rounding::Down, Basis::Percent),
+        (RankMethod::Competition, Rounding::HalfUp, Basis::Points),
+        (RankMethod::Dense, Rounding::HalfEven, Basis::Points),
+    ] {
+        let mut set = mini();
+        set.scoring.rank_method = method;
+        set.scoring.rounding = rounding;
+        set.scoring.rank_basis = basis;
+        set.classes.basis = basis;
+        let scores: Vec<UnitScore> = scored(&set).into_iter().map(|(s, _)| s).collect();
+        let mc = mc_units(&set, |u| SurveyEstimate::Rate {
+            rate: rate_of(u),
+            se: Decimal::ZERO,
+        });
+        let r = simulate(
+            &set,
+            &mc,
+            &McSettings {
+                replicates: 1500,
+                seed: 5,
+                ..McSettings::default()
+            },
+        )
+        .unwrap();
+        let published = rank(&set, &scores, &[]);
+        for u in &r.units {
+            let p = published.groups[0]
+                .units
+                .iter()
+                .find(|p| p.unit == u.unit)
+                .unwrap();
+            let what = format!("{method:?} {rounding:?} {basis:?} {}", u.unit);
+            assert_eq!(u.rank, p.rank, "{what}");
+            assert_eq!(u.rank_histogram[p.rank as usize - 1], 1500, "{what}");
+            assert_eq!(u.class, p.class, "{what}");
+            assert_eq!(u.class_probability[p.class.unwrap()], 1.0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn class_minima_that_are_not_in_order_still_take_the_first_class_admitted() {
+    // An alternative whose fourth minimum (95) is above the third: a unit takes the first class
+    // whose minimum it reaches, so H (51.19 %) is Yếu under it and Trung bình otherwise.
+    let set = mini();
+    let mc = mc_units(&set, |u| SurveyEstimate::Rate {
+        rate: rate_of(u),
+        se: Decimal::ZERO,
+    });
+    let settings = McSettings {
+        replicates: 2000,
+        seed: 11,
+        class_minima: vec![vec![d("90"), d("80"), d("70"), d("95"), d("0")]],
+        ..McSettings::default()
+    };
+    let r = simulate(&set, &mc, &settings).unwrap();
+    let h = r.units.iter().find(|u| u.unit == "H").unwrap();
+    assert!(
+        (h.class_probability[3] - 0.5).abs() < 0.05,
+        "{:?}",
+        h.class_probability
+    );
+    assert!((h.class_probability[4] - 0.5).abs() < 0.05);
+    for u in &r.units {
+        let p: f64 = u.class_probability.iter().sum();
+        assert!((p - 1.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn a_large_uncertain_group_agrees_between_thread_counts_and_with_its_histograms() {
+    // 60 units close together with large standard errors: replicates where units swap far
+    // from their deterministic place take the sorting path; the results still add up.
+    let set = mini();
+    let base = scored(&set);
+    let mut mc = Vec::new();
+    for i in 0..60 {
+        let (s, rate) = &base[i % base.len()];
+        let mut s = s.clone();
+        s.unit = format!("{}{i:02}", s.unit);
+        let est = BTreeMap::from([(
+            "sipas.overall".to_string(),
+            SurveyEstimate::Rate {
+                rate: *rate - Decimal::from(i as i64 % 7),
+                se: d("6"),
+            },
+        )]);
+        mc.push(McUnit::from_score(&set, &s, &est).unwrap());
+    }
+    let settings = McSettings {
+        replicates: 3000,
+        seed: 99,
+        weight_jitter: 0.2,
+        threads: 1,
+        ..McSettings::default()
+    };
+    let one = simulate(&set, &mc, &settings).unwrap();
+    let two = simulate(
+        &set,
+        &mc,
+        &McSettings {
+            threads: 2,
+            ..settings
+        },
+    )
+    .unwrap();
+    assert_eq!(one, two);
+    for u in &one.units {
+        assert_eq!(u.rank_histogram.iter().sum::<u32>(), 3000);
+    }
+    // Every replicate's ranks are a competition ranking of 60 units: the histogram of rank r,
+    // summed over units, counts ties, so rank 1 appears at least once per replicate.
+    let firsts: u32 = one.units.iter().map(|u| u.rank_histogram[0]).sum();
+    assert!(firsts >= 3000);
+}

@@ -2,6 +2,8 @@
 
 mod bad_input;
 mod common;
+#[cfg(feature = "pdf")]
+mod pdf;
 mod proptests;
-mod roundtrip;
 mod results_sheets;
+mod roundtrip;

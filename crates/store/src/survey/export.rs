@@ -28,6 +28,8 @@ pub struct ResponseRecord {
     /// Per expectation area: the chosen option code (empty: none).
     pub expectations: Vec<String>,
     pub free_text: Option<String>,
+    /// Per other question that takes an answer: the answer (empty: none).
+    pub other: Vec<String>,
     pub status: ResponseStatus,
     pub flags: Flags,
 }
@@ -60,6 +62,9 @@ impl ResponseRecord {
             out.push(Cow::Borrowed(e));
         }
         out.push(Cow::Borrowed(self.free_text.as_deref().unwrap_or("")));
+        for o in &self.other {
+            out.push(Cow::Borrowed(o));
+        }
         out.push(Cow::Borrowed(self.status.as_str()));
         out.push(Cow::Owned(self.flags.to_text()));
         out
@@ -104,7 +109,9 @@ pub(crate) fn header(ctx: &SurveyContext) -> Vec<String> {
     h.extend(l.item_codes.iter().cloned());
     h.extend(l.profile.iter().map(|p| p.code.clone()));
     h.extend(l.areas.iter().map(|a| format!("expect.{a}")));
-    h.extend(["free_text", "status", "flags"].map(String::from));
+    h.push("free_text".into());
+    h.extend(l.others.iter().map(|(c, _, _)| c.clone()));
+    h.extend(["status", "flags"].map(String::from));
     h
 }
 
@@ -128,7 +135,7 @@ impl ResponseCursor {
         let rows = tx
             .fetch_all(
                 q("SELECT r.id, u.code AS unit, r.channel, r.service_field, r.started_at, r.submitted_at, \
-                   r.received_at, r.answers, r.profile, r.expectations, r.free_text, r.status, r.flags \
+                   r.received_at, r.answers, r.profile, r.expectations, r.free_text, r.other, r.status, r.flags \
                    FROM survey_responses r JOIN units u ON u.id = r.unit_id \
                    WHERE r.survey_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3")
                 .bind(self.ctx.survey.id)
@@ -164,7 +171,21 @@ impl ResponseCursor {
                     "response {id} does not match its questionnaire"
                 )));
             }
+            let other = match r.opt_text("other")? {
+                None => vec![String::new(); l.others.len()],
+                Some(json) => {
+                    let map: std::collections::BTreeMap<String, String> =
+                        serde_json::from_str(&json).map_err(|e| {
+                            Error::Corrupt(format!("response {id}: other answers: {e}"))
+                        })?;
+                    l.others
+                        .iter()
+                        .map(|(c, _, _)| map.get(c).cloned().unwrap_or_default())
+                        .collect()
+                }
+            };
             out.push(ResponseRecord {
+                other,
                 id,
                 unit: r.text("unit")?,
                 channel: r.text("channel")?,

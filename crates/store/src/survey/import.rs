@@ -229,6 +229,7 @@ enum Col {
     Item,
     Profile,
     Expectation,
+    Other,
     /// Written by the export for information; ignored when read back.
     Ignored,
 }
@@ -262,6 +263,7 @@ fn columns(ctx: &SurveyContext, file: &str, header: &[String]) -> Result<Vec<Col
             "id" | "received_at" | "status" | "flags" => Col::Ignored,
             c if l.item_index.contains_key(c) => Col::Item,
             c if l.profile_index.contains_key(c) => Col::Profile,
+            c if l.other_index.contains_key(c) => Col::Other,
             c if c
                 .strip_prefix("expect.")
                 .is_some_and(|a| l.area_index.contains_key(a)) =>
@@ -349,6 +351,9 @@ fn raw_from(
             Col::Expectation => {
                 let area = h.strip_prefix("expect.").unwrap_or(h);
                 raw.expectations.insert(area.to_string(), v.clone());
+            }
+            Col::Other => {
+                raw.other.insert(h.clone(), v.clone());
             }
             Col::Ignored => {}
         }

@@ -441,7 +441,7 @@ pub(crate) async fn insert_responses(
                 r.profile.clone().into(),
                 expectations_text(&r.ctx.layout, &r.expectations).into(),
                 r.free_text.clone().into(),
-                Arg::Text(None),
+                r.other.clone().into(),
                 r.batch.as_ref().map(|b| b.0.clone()).into(),
                 r.batch.as_ref().map(|b| b.1).into(),
                 flags[i].to_text().into(),

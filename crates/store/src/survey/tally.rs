@@ -5,7 +5,7 @@
 
 use crate::db::{Q, Row, Tx, q};
 use crate::{Error, Result};
-use parindex_core::questionnaire::Questionnaire;
+use parindex_core::questionnaire::{QuestionKind, Questionnaire};
 use parindex_core::survey_stats::{ElementTally, ItemCounts, SCALE, UnitStats};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +26,9 @@ pub(crate) struct Layout {
     pub areas: Vec<String>,
     pub area_index: HashMap<String, usize>,
     pub options: Vec<String>,
+    /// The other questions that take an answer (notes left out), questionnaire order.
+    pub others: Vec<(String, QuestionKind, bool)>,
+    pub other_index: HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,7 +85,20 @@ impl Layout {
             .enumerate()
             .map(|(k, c): (usize, &String)| (c.clone(), k))
             .collect();
+        let others: Vec<(String, QuestionKind, bool)> = q
+            .questions
+            .iter()
+            .filter(|x| x.kind != QuestionKind::Note)
+            .map(|x| (x.code.clone(), x.kind, x.required))
+            .collect();
+        let other_index = others
+            .iter()
+            .enumerate()
+            .map(|(k, (c, _, _))| (c.clone(), k))
+            .collect();
         Layout {
+            others,
+            other_index,
             item_element,
             item_codes,
             item_index,

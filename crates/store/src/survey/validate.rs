@@ -8,6 +8,7 @@ use super::{Survey, SurveyContext, SurveyState};
 use crate::rounds::sha256_hex;
 use crate::time::Timestamp;
 use parindex_core::diag::{Location, Problem, Problems};
+use parindex_core::questionnaire::QuestionKind;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -81,6 +82,9 @@ pub struct RawResponse {
     /// Expectation area code → option code.
     pub expectations: BTreeMap<String, String>,
     pub free_text: Option<String>,
+    /// Other question code → answer (text; a number with `.` or `,` as decimal separator; a date
+    /// as `YYYY-MM-DD`).
+    pub other: BTreeMap<String, String>,
 }
 
 /// A response that passed validation: only `validate` makes one.
@@ -101,6 +105,8 @@ pub struct ValidatedResponse {
     pub(crate) profile: String,
     pub(crate) expectations: Vec<u8>,
     pub(crate) free_text: Option<String>,
+    /// Answers to other questions as a JSON object (code → text), when any.
+    pub(crate) other: Option<String>,
     /// Import batch id and row (line) number.
     pub(crate) batch: Option<(String, i64)>,
     /// Flags found from the content alone (too fast, straight-lined).
@@ -432,6 +438,7 @@ pub fn validate(
             "the questionnaire has no free-text question",
         ));
     }
+    let other = other_answers(layout, &raw.other, &mut p);
     if !p.is_empty() {
         return Err(p);
     }
@@ -468,7 +475,86 @@ pub fn validate(
         profile,
         expectations,
         free_text,
+        other,
         batch: None,
         flags,
     })
+}
+
+/// Checks the answers to the other questions; returns them as a JSON object (normalised: numbers
+/// with `.`, text in NFC), or `None` when there are none.
+fn other_answers(
+    layout: &Layout,
+    given: &BTreeMap<String, String>,
+    p: &mut Problems,
+) -> Option<String> {
+    let mut out = serde_json::Map::new();
+    for (code, value) in given {
+        let v = value.trim();
+        let Some(&k) = layout.other_index.get(code.trim()) else {
+            p.push(Problem::new(
+                at(code),
+                format!("câu hỏi \"{code}\" không có trong phiếu hoặc không nhận câu trả lời"),
+                format!("question \"{code}\" is not in the questionnaire or takes no answer"),
+            ));
+            continue;
+        };
+        if v.is_empty() {
+            continue;
+        }
+        let kind = layout.others[k].1;
+        let normalised = match kind {
+            QuestionKind::Integer => v.parse::<i64>().ok().map(|n| n.to_string()),
+            QuestionKind::Decimal => {
+                let t = if v.contains('.') {
+                    v.to_string()
+                } else {
+                    v.replace(',', ".")
+                };
+                rust_decimal::Decimal::from_str_exact(&t)
+                    .ok()
+                    .map(|d| d.normalize().to_string())
+            }
+            QuestionKind::Date => Timestamp::parse_rfc3339(&format!("{v}T00:00:00Z"))
+                .filter(|_| v.len() == 10)
+                .map(|_| v.to_string()),
+            QuestionKind::Text | QuestionKind::Note => {
+                (v.chars().count() <= MAX_FREE_TEXT).then(|| parindex_core::text::nfc(v))
+            }
+        };
+        match normalised {
+            Some(n) => {
+                out.insert(code.trim().to_string(), serde_json::Value::String(n));
+            }
+            None => {
+                let (vi, en) = match kind {
+                    QuestionKind::Integer => ("một số nguyên", "a whole number"),
+                    QuestionKind::Decimal => ("một số", "a number"),
+                    QuestionKind::Date => ("một ngày dạng 2024-05-01", "a date like 2024-05-01"),
+                    _ => (
+                        "văn bản không quá 4000 ký tự",
+                        "text of at most 4000 characters",
+                    ),
+                };
+                p.push(Problem::new(
+                    at(code),
+                    format!("câu trả lời \"{v}\" cho \"{code}\" phải là {vi}"),
+                    format!("the answer \"{v}\" to \"{code}\" must be {en}"),
+                ));
+            }
+        }
+    }
+    for (code, _, required) in &layout.others {
+        if *required
+            && !out.contains_key(code)
+            && given.get(code).is_none_or(|v| v.trim().is_empty())
+        {
+            p.push(Problem::new(
+                at(code),
+                format!("chưa trả lời câu hỏi bắt buộc \"{code}\""),
+                format!("the required question \"{code}\" is not answered"),
+            ));
+        }
+    }
+    (!out.is_empty()).then(|| serde_json::Value::Object(out).to_string())
 }

@@ -305,3 +305,62 @@ async fn export_streams_and_round_trips_through_import() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn other_questions_are_checked_stored_and_exported() {
+    each_backend(async |t: &TestDb| {
+        let db = &t.db;
+        crate::harness::seed_round(db).await;
+        let text = format!(
+            "{}\n[[question]]\ncode = \"visits\"\ntype = \"integer\"\ntext = \"Số lần đến\"\nrequired = true\n\
+             [[question]]\ncode = \"wait\"\ntype = \"decimal\"\ntext = \"Số giờ chờ\"\n\
+             [[question]]\ncode = \"served_on\"\ntype = \"date\"\ntext = \"Ngày giải quyết\"\n\
+             [[question]]\ncode = \"intro\"\ntype = \"note\"\ntext = \"Xin chào\"\n",
+            crate::survey::questionnaire()
+        );
+        db.create_survey(2019, "q.survey.toml", &text, &settings(), &by("admin"))
+            .await
+            .unwrap();
+        let ctx = db.survey_context(2019, Q22).await.unwrap();
+        let fields = |r: &parindex_store::survey::RawResponse| -> Vec<String> {
+            validate(&ctx, r)
+                .err()
+                .map(|p| p.iter().map(|x| x.location.field.clone().unwrap()).collect())
+                .unwrap_or_default()
+        };
+        let mut r = crate::survey::raw("SNV", &[4, 5]);
+        assert_eq!(fields(&r), ["visits"]);
+        for (k, v) in [("visits", "ba"), ("wait", "1,5"), ("served_on", "2024-02-30"), ("intro", "x")] {
+            r.other.insert(k.into(), v.into());
+        }
+        assert_eq!(fields(&r), ["intro", "served_on", "visits"]);
+        r.other.remove("intro");
+        r.other.insert("visits".into(), "3".into());
+        r.other.insert("served_on".into(), "2024-05-01".into());
+        assert!(fields(&r).is_empty());
+        db.write_responses(&[validate(&ctx, &r).unwrap()])
+            .await
+            .unwrap()[0]
+            .as_ref()
+            .unwrap();
+        let (header, records) = export_all(db).await;
+        let at = |c: &str| header.iter().position(|h| h == c).unwrap();
+        assert!(!header.contains(&"intro".to_string()));
+        let cells: Vec<String> = records[0].cells().iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            (cells[at("visits")].as_str(), cells[at("wait")].as_str(), cells[at("served_on")].as_str()),
+            ("3", "1.5", "2024-05-01")
+        );
+        // Back through import: the same answers.
+        let bytes = to_csv(&header, &records);
+        let mut rows = CsvRows::from_bytes("x.csv", bytes).unwrap();
+        let rep = db
+            .import_responses(2019, Q22, &mut rows, ImportMode::AllOrNothing, &mut |_| {})
+            .await
+            .unwrap();
+        assert_eq!(rep.imported, 1, "{}", rep.problems);
+        let (_, again) = export_all(db).await;
+        assert_eq!(again[1].other, records[0].other);
+    })
+    .await;
+}

@@ -117,8 +117,7 @@ async fn sign_in_post(
                 next
             };
             let mut res = see_other(&target);
-            if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &headers, Some(&secret)))
-            {
+            if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &headers, Some(&secret))) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
             // The user's own language, unless they chose one on this device.
@@ -155,7 +154,11 @@ async fn sign_in_post(
     }
 }
 
-async fn sign_out(State(state): State<AppState>, Signed(_, c): Signed, headers: HeaderMap) -> PageResult {
+async fn sign_out(
+    State(state): State<AppState>,
+    Signed(_, c): Signed,
+    headers: HeaderMap,
+) -> PageResult {
     state.db().delete_session(c.session_hash()).await?;
     let mut res = see_other("/?ok=signed_out");
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &headers, None)) {
@@ -203,7 +206,15 @@ async fn account_page(
     let areas = c
         .areas
         .iter()
-        .map(|a| format!("{} {} {} {}", a.year, a.group, ctx.pick("lĩnh vực", "area"), a.area))
+        .map(|a| {
+            format!(
+                "{} {} {} {}",
+                a.year,
+                a.group,
+                ctx.pick("lĩnh vực", "area"),
+                a.area
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ");
     Ok(AccountPage {

@@ -162,9 +162,18 @@ async fn known_groups(state: &AppState) -> PageResult<Vec<String>> {
     Ok(set.into_iter().collect())
 }
 
-async fn units_page(state: &AppState, ctx: &Ctx, u: UnitInput, fe: FieldErrors) -> PageResult<UnitsPage> {
+async fn units_page(
+    state: &AppState,
+    ctx: &Ctx,
+    u: UnitInput,
+    fe: FieldErrors,
+) -> PageResult<UnitsPage> {
     let mut all = state.db().units().await?;
-    all.sort_by(|a, b| a.group.cmp(&b.group).then_with(|| text::compare(&a.name, &b.name)));
+    all.sort_by(|a, b| {
+        a.group
+            .cmp(&b.group)
+            .then_with(|| text::compare(&a.name, &b.name))
+    });
     Ok(UnitsPage {
         l: ctx.layout(i18n::t(ctx.lang, "units.title")),
         lines: all
@@ -247,14 +256,24 @@ async fn update_unit(
     let mut body = unit_body(&form);
     body["version"] = json!(form.int("version").unwrap_or(0));
     match api
-        .json(&c, Method::PUT, &format!("/api/units/{}", crate::pages::layout::segment(&code)), Some(body))
+        .json(
+            &c,
+            Method::PUT,
+            &format!("/api/units/{}", crate::pages::layout::segment(&code)),
+            Some(body),
+        )
         .await
     {
         Ok(_) => Ok(see_other(&format!("/don-vi/{code}?ok=saved"))),
         Err(r) if r.in_place() => {
             let fe = FieldErrors::from(ctx.lang, &r, &UNIT_FIELDS);
             let mut u = UnitInput::posted(&form, code);
-            u.active = state.db().unit(&u.code).await.map(|x| x.active).unwrap_or(true);
+            u.active = state
+                .db()
+                .unit(&u.code)
+                .await
+                .map(|x| x.active)
+                .unwrap_or(true);
             let page = UnitPage {
                 l: ctx.layout(u.name.clone()),
                 u,
@@ -275,8 +294,13 @@ async fn unit_active(
 ) -> PageResult {
     secretariat(&c)?;
     let body = json!({ "version": form.int("version").unwrap_or(0), "active": form.text("active") == "true" });
-    api.json(&c, Method::PUT, &format!("/api/units/{}/active", crate::pages::layout::segment(&code)), Some(body))
-        .await?;
+    api.json(
+        &c,
+        Method::PUT,
+        &format!("/api/units/{}/active", crate::pages::layout::segment(&code)),
+        Some(body),
+    )
+    .await?;
     Ok(see_other(&format!("/don-vi/{code}?ok=saved")))
 }
 
@@ -378,7 +402,12 @@ async fn unit_options(state: &AppState) -> PageResult<Vec<(String, String)>> {
     Ok(all.into_iter().map(|u| (u.code, u.name)).collect())
 }
 
-async fn users_page(state: &AppState, ctx: &Ctx, u: UserInput, fe: FieldErrors) -> PageResult<UsersPage> {
+async fn users_page(
+    state: &AppState,
+    ctx: &Ctx,
+    u: UserInput,
+    fe: FieldErrors,
+) -> PageResult<UsersPage> {
     let lang = ctx.lang;
     let mut all = state.db().users().await?;
     all.sort_by(|a, b| text::compare(&a.display_name, &b.display_name));
@@ -477,7 +506,11 @@ async fn user_view(
     let areas = state.db().areas_of(username).await?;
     let mut u = posted.unwrap_or_else(|| UserInput::of(&user));
     u.active = user.active;
-    u.version = if errs.fe.any() { u.version } else { user.version };
+    u.version = if errs.fe.any() {
+        u.version
+    } else {
+        user.version
+    };
     Ok(UserPage {
         l: ctx.layout(user.display_name.clone()),
         roles: role_options(ctx.lang),
@@ -509,7 +542,10 @@ async fn user_page(
 }
 
 fn user_path(username: &str, rest: &str) -> String {
-    format!("/api/users/{}{rest}", crate::pages::layout::segment(username))
+    format!(
+        "/api/users/{}{rest}",
+        crate::pages::layout::segment(username)
+    )
 }
 
 async fn update_user(
@@ -522,7 +558,10 @@ async fn update_user(
     secretariat(&c)?;
     let mut body = user_body(&form);
     body["version"] = json!(form.int("version").unwrap_or(0));
-    match api.json(&c, Method::PUT, &user_path(&username, ""), Some(body)).await {
+    match api
+        .json(&c, Method::PUT, &user_path(&username, ""), Some(body))
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/nguoi-dung/{username}?ok=saved"))),
         Err(r) if r.in_place() => {
             let errs = UserErrors {
@@ -545,8 +584,13 @@ async fn user_active(
 ) -> PageResult {
     secretariat(&c)?;
     let body = json!({ "version": form.int("version").unwrap_or(0), "active": form.text("active") == "true" });
-    api.json(&c, Method::PUT, &user_path(&username, "/active"), Some(body))
-        .await?;
+    api.json(
+        &c,
+        Method::PUT,
+        &user_path(&username, "/active"),
+        Some(body),
+    )
+    .await?;
     Ok(see_other(&format!("/nguoi-dung/{username}?ok=saved")))
 }
 
@@ -559,11 +603,23 @@ async fn reset_password(
 ) -> PageResult {
     secretariat(&c)?;
     let body = json!({ "password": form.get("password").unwrap_or("") });
-    match api.json(&c, Method::PUT, &user_path(&username, "/password"), Some(body)).await {
+    match api
+        .json(
+            &c,
+            Method::PUT,
+            &user_path(&username, "/password"),
+            Some(body),
+        )
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/nguoi-dung/{username}?ok=saved"))),
         Err(r) if r.in_place() => {
             let errs = UserErrors {
-                password: r.problems.iter().map(|p| p.message(ctx.lang).to_string()).collect(),
+                password: r
+                    .problems
+                    .iter()
+                    .map(|p| p.message(ctx.lang).to_string())
+                    .collect(),
                 ..Default::default()
             };
             let page = user_view(&state, &ctx, &username, None, errs).await?;
@@ -583,16 +639,32 @@ async fn assign(
     secretariat(&c)?;
     let year = form.int("year").unwrap_or(0);
     let body = json!({ "year": year, "group": form.text("group"), "area": form.text("area") });
-    match api.json(&c, Method::POST, &user_path(&username, "/areas"), Some(body)).await {
+    match api
+        .json(
+            &c,
+            Method::POST,
+            &user_path(&username, "/areas"),
+            Some(body),
+        )
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/nguoi-dung/{username}?ok=saved#areas"))),
         Err(r) if r.in_place() => {
             let errs = UserErrors {
-                area: r.problems.iter().map(|p| p.message(ctx.lang).to_string()).collect(),
+                area: r
+                    .problems
+                    .iter()
+                    .map(|p| p.message(ctx.lang).to_string())
+                    .collect(),
                 ..Default::default()
             };
             let page = user_view(&state, &ctx, &username, None, errs).await?;
             render(
-                if r.status.is_success() { StatusCode::UNPROCESSABLE_ENTITY } else { r.status },
+                if r.status.is_success() {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    r.status
+                },
                 &page,
             )
         }

@@ -19,7 +19,15 @@ struct Asset {
     hash: String,
 }
 
-const FILES: [(&str, &str, &[u8], Option<&[u8]>); 2] = [
+/// A file as compiled in: name, type, bytes, and a gzip copy when there is one.
+type File = (
+    &'static str,
+    &'static str,
+    &'static [u8],
+    Option<&'static [u8]>,
+);
+
+const FILES: [File; 2] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -62,11 +70,6 @@ pub(crate) fn href(name: &str) -> String {
         Some(a) => format!("/static/{name}?v={}", a.hash),
         None => format!("/static/{name}"),
     }
-}
-
-/// The size of a static file as sent uncompressed (for page-weight checks).
-pub fn size(name: &str) -> Option<usize> {
-    assets().get(name).map(|a| a.body.len())
 }
 
 pub(crate) fn router() -> Router<AppState> {

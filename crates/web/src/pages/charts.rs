@@ -152,7 +152,11 @@ pub(crate) fn radar(lang: Locale, id: &str, title: &str, items: &[AreaPoints]) -
         let pts: Vec<String> = (0..items.len().max(3))
             .map(|k| {
                 let a = angle(k);
-                format!("{:.1},{:.1}", cx + r * ring * a.cos(), cy + r * ring * a.sin())
+                format!(
+                    "{:.1},{:.1}",
+                    cx + r * ring * a.cos(),
+                    cy + r * ring * a.sin()
+                )
             })
             .collect();
         let _ = write!(

@@ -18,6 +18,16 @@ pub(crate) fn opt_pts(lang: Locale, d: Option<Decimal>) -> String {
     d.map_or_else(|| "—".to_string(), |d| pts(lang, d))
 }
 
+/// The text with its first letter in capitals (`tự đánh giá` → `Tự đánh giá`), for labels that
+/// the domain keeps in lower case for use inside sentences.
+pub(crate) fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A percentage with one decimal: `86,8 %`.
 pub(crate) fn percent(lang: Locale, part: Decimal, whole: Decimal) -> String {
     if whole.is_zero() {
@@ -100,6 +110,7 @@ mod tests {
     fn numbers_and_times() {
         let d = |s| Decimal::from_str(s).unwrap();
         assert_eq!(pts(Locale::Vi, d("1.250")), "1,25");
+        assert_eq!(capitalized("đã nộp"), "Đã nộp");
         assert_eq!(pts(Locale::En, d("2.00")), "2");
         assert_eq!(percent(Locale::Vi, d("86.8"), d("100")), "86,8 %");
         let t = Timestamp::parse_rfc3339("2019-12-10T16:59:00Z").unwrap();

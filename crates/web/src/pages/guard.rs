@@ -22,8 +22,10 @@ use parindex_core::locale::Locale;
 pub(crate) struct Ctx {
     pub lang: Locale,
     pub caller: Option<Caller>,
-    /// This request's path and query, without `lang`: where to come back to.
+    /// This request's path and query, without `lang` and `ok`: where to come back to.
     pub here: String,
+    /// The flash message named by `?ok=` after a redirect.
+    pub flash: Option<String>,
     /// Sent by htmx (`HX-Request`): answer with a fragment.
     pub htmx: bool,
 }
@@ -44,6 +46,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             lang: Locale::Vi,
             caller: None,
             here: "/".into(),
+            flash: None,
             htmx: false,
         }))
     }
@@ -143,12 +146,13 @@ fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The path and query without the `lang` parameter.
+/// The path and query without the `lang` and `ok` parameters (a language chosen, a message
+/// shown: neither belongs to the way back).
 fn without_lang(path: &str, query: Option<&str>) -> String {
     let rest: Vec<&str> = query
         .unwrap_or("")
         .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang=") && !kv.starts_with("ok="))
         .collect();
     if rest.is_empty() {
         path.to_string()
@@ -164,7 +168,14 @@ fn local_path(headers: &HeaderMap, name: &str) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let rest = url.split_once("://")?.1;
     let (h, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    (h == host && path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
+    if h != host || !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    let (p, q) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    Some(without_lang(p, q))
 }
 
 /// Only paths of this site may be a `next` target (never `//host` or `https://…`).
@@ -247,10 +258,12 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
     };
     let htmx = req.headers().contains_key("hx-request");
     let here = without_lang(req.uri().path(), req.uri().query());
+    let flash = query_param(req.uri().query(), "ok").map(str::to_string);
     let mut ctx = Ctx {
         lang,
         caller,
         here,
+        flash,
         htmx,
     };
 
@@ -315,7 +328,10 @@ fn csrf_refused(ctx: &Ctx, wrong: bool) -> Response {
             "the anti-forgery (CSRF) token is missing: reload the page and try again",
         )
     };
-    render_error(ctx, PageError::Page(StatusCode::FORBIDDEN, Problems(vec![p])))
+    render_error(
+        ctx,
+        PageError::Page(StatusCode::FORBIDDEN, Problems(vec![p])),
+    )
 }
 
 /// To the sign-in page, and back to `ctx.here` afterwards. htmx follows `HX-Redirect` with a full
@@ -434,6 +450,7 @@ mod tests {
     #[test]
     fn the_lang_parameter_is_dropped_from_the_way_back() {
         assert_eq!(without_lang("/a", Some("lang=en&x=1")), "/a?x=1");
+        assert_eq!(without_lang("/a", Some("x=1&ok=saved")), "/a?x=1");
         assert_eq!(without_lang("/a", Some("lang=en")), "/a");
         assert_eq!(without_lang("/a", None), "/a");
     }

@@ -10,7 +10,7 @@ use crate::pages::guard::PageError;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use parindex_core::diag::Problems;
 use serde_json::Value;
@@ -159,10 +159,4 @@ pub(crate) async fn refusal(res: Response) -> Refusal {
             format!("bad request: {detail}"),
         )]),
     }
-}
-
-/// Copies a header value onto a response (used when relaying downloads).
-pub(crate) fn relay(res: &mut Response, name: header::HeaderName, value: &'static str) {
-    res.headers_mut()
-        .insert(name, HeaderValue::from_static(value));
 }

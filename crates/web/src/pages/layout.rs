@@ -5,7 +5,6 @@ use crate::pages::guard::Ctx;
 use crate::pages::{assets, i18n};
 use parindex_core::locale::Locale;
 use parindex_store::users::Role;
-use rust_decimal::Decimal;
 
 /// One link of the main navigation.
 pub(crate) struct Nav {
@@ -20,8 +19,6 @@ pub(crate) struct Layout {
     /// Display name and username of the signed-in user.
     pub user: Option<(String, String)>,
     pub csrf: String,
-    /// This page (path and query), for forms that come back here.
-    pub here: String,
     /// This page in the other language.
     pub switch_href: String,
     pub nav: Vec<Nav>,
@@ -96,15 +93,7 @@ impl Layout {
                 add("/xep-hang", "nav.ranking");
             }
         }
-        let flash = ctx
-            .here
-            .split_once('?')
-            .and_then(|(_, q)| {
-                q.split('&')
-                    .filter_map(|kv| kv.split_once('='))
-                    .find(|(k, _)| *k == "ok")
-            })
-            .and_then(|(_, v)| i18n::flash(v));
+        let flash = ctx.flash.as_deref().and_then(i18n::flash);
         Layout {
             lang: ctx.lang,
             title,
@@ -117,7 +106,6 @@ impl Layout {
                 .as_ref()
                 .map(|c| c.csrf.clone())
                 .unwrap_or_default(),
-            here: ctx.here.clone(),
             switch_href: with_param(&ctx.here, &format!("lang={other}")),
             nav,
             flash,
@@ -151,23 +139,5 @@ impl Layout {
     /// A static file's address, with its content hash so it can be cached for good.
     pub fn asset(&self, name: &str) -> String {
         assets::href(name)
-    }
-
-    /// Points as published: `86,80` (vi), `86.80` (en).
-    pub fn dec(&self, d: &Decimal, places: &u32) -> String {
-        self.lang.decimal(*d, *places)
-    }
-
-    /// `here` with `key=value` set, for links that change one parameter.
-    pub fn here_with(&self, kv: &str) -> String {
-        with_param(&self.here, kv)
-    }
-
-    /// The other-language text where the data has it (criteria titles, class labels…).
-    pub fn pick<'a>(&self, vi: &'a str, en: &'a Option<String>) -> &'a str {
-        match (self.lang, en) {
-            (Locale::En, Some(e)) if !e.trim().is_empty() => e,
-            _ => vi,
-        }
     }
 }

@@ -16,6 +16,7 @@ mod account;
 mod admin;
 mod assets;
 mod audit;
+mod cache;
 mod charts;
 mod fmt;
 mod form;
@@ -42,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(results::router())
         .merge(audit::router())
         .layer(axum::Extension(api))
+        .layer(axum::Extension(cache::Cache::default()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,

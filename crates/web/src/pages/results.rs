@@ -4,6 +4,7 @@
 
 use crate::api::can_read;
 use crate::app::AppState;
+use crate::pages::cache::Cache;
 use crate::pages::charts::{self, AreaPoints};
 use crate::pages::form::Form;
 use crate::pages::guard::see_other;
@@ -149,7 +150,6 @@ fn group_name(lang: Locale, set: Option<&CriteriaSet>, group: &str) -> String {
 
 struct IndexItem {
     year: i32,
-    group: String,
     name: String,
     href: String,
     published_at: String,
@@ -163,26 +163,34 @@ struct IndexPage {
     items: Vec<IndexItem>,
 }
 
-async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+async fn index(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
+    ctx: Ctx,
+) -> PageResult {
     let db = state.db();
     let mut items = Vec::new();
     let mut rounds = db.rounds().await?;
-    rounds.sort_by(|a, b| b.year.cmp(&a.year));
+    rounds.sort_by_key(|r| std::cmp::Reverse(r.year));
     for round in rounds {
         for (group, _) in &round.groups {
             if let Some(last) = db.revisions(round.year, group).await?.last() {
-                let set = db.criteria_set(round.year, group).await.ok();
+                let set = cache.set(db, &round, group).await.ok();
                 items.push(IndexItem {
                     year: round.year,
                     name: group_name(ctx.lang, set.as_deref(), group),
                     href: format!("/xep-hang/{}/{group}", round.year),
                     published_at: fmt::date_time(ctx.lang, last.published_at),
                     revision: last.revision,
-                    group: group.clone(),
                 });
             }
         }
     }
+    items.sort_by(|a, b| {
+        b.year
+            .cmp(&a.year)
+            .then_with(|| parindex_core::text::compare(&a.name, &b.name))
+    });
     ok(&IndexPage {
         l: ctx.layout(i18n::t(ctx.lang, "results.index_title")),
         items,
@@ -205,6 +213,7 @@ struct RankingPage {
 /// A group's published ranking (latest revision). No sign-in.
 async fn ranking(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     ctx: Ctx,
     Path((year, group)): Path<(i32, String)>,
 ) -> PageResult {
@@ -219,13 +228,26 @@ async fn ranking(
         }
         Err(e) => return Err(e.into()),
     };
-    let set = db.criteria_set(year, &group).await.ok();
+    let set = match cache.round(db, year).await {
+        Ok(round) => cache.set(db, &round, &group).await.ok(),
+        Err(_) => None,
+    };
     let lang = ctx.lang;
     let name = group_name(lang, set.as_deref(), &group);
     ok(&RankingPage {
-        l: ctx.layout(format!("{} {year} — {name}", i18n::t(lang, "results.ranking"))),
+        l: ctx.layout(format!(
+            "{} {year} — {name}",
+            i18n::t(lang, "results.ranking")
+        )),
         year,
-        rows: rank_rows(lang, set.as_deref(), &published.units, published.decimals, year, &group),
+        rows: rank_rows(
+            lang,
+            set.as_deref(),
+            &published.units,
+            published.decimals,
+            year,
+            &group,
+        ),
         summary: published
             .summary
             .as_ref()
@@ -346,10 +368,9 @@ async fn scorecard(
         None => {
             let g = sr.results.groups.iter().find(|g| g.group.code == group);
             let units = g.map(|g| g.units.clone()).unwrap_or_default();
-            let row = units
-                .iter()
-                .position(|u| u.unit == unit)
-                .and_then(|i| rank_rows(lang, Some(set), &units[i..=i], decimals, year, &group).pop());
+            let row = units.iter().position(|u| u.unit == unit).and_then(|i| {
+                rank_rows(lang, Some(set), &units[i..=i], decimals, year, &group).pop()
+            });
             (row, units.len())
         }
     };
@@ -489,7 +510,14 @@ async fn preview_page(
             groups.push(PreviewGroup {
                 code: g.group.code.clone(),
                 name: group_name(lang, Some(&sr.set), &g.group.code),
-                rows: rank_rows(lang, Some(&sr.set), &g.units, sr.results.decimals, year, &g.group.code),
+                rows: rank_rows(
+                    lang,
+                    Some(&sr.set),
+                    &g.units,
+                    sr.results.decimals,
+                    year,
+                    &g.group.code,
+                ),
                 summary: g
                     .summary
                     .as_ref()
@@ -502,6 +530,7 @@ async fn preview_page(
             });
         }
     }
+    groups.sort_by(|a, b| parindex_core::text::compare(&a.name, &b.name));
     Ok(PreviewPage {
         l: ctx.layout(format!("{} {year}", i18n::t(lang, "preview.title"))),
         year,

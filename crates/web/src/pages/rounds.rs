@@ -8,7 +8,9 @@ use crate::auth::Caller;
 use crate::pages::form::Form;
 use crate::pages::guard::see_other;
 use crate::pages::internal::{Api, Refusal};
-use crate::pages::{Ctx, Layout, PageError, PageResult, Signed, current_year, fmt, i18n, ok, render};
+use crate::pages::{
+    Ctx, Layout, PageError, PageResult, Signed, current_year, fmt, i18n, ok, render,
+};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
@@ -90,7 +92,7 @@ async fn rounds_page(
 ) -> PageResult<RoundsPage> {
     secretariat_or_leader(c)?;
     let mut rounds = state.db().rounds().await?;
-    rounds.sort_by(|a, b| b.year.cmp(&a.year));
+    rounds.sort_by_key(|r| std::cmp::Reverse(r.year));
     Ok(RoundsPage {
         l: ctx.layout(i18n::t(ctx.lang, "rounds.title")),
         rounds: rounds
@@ -118,7 +120,11 @@ fn messages(lang: Locale, r: &Refusal) -> Vec<String> {
         .iter()
         .map(|p| {
             let at = p.location.render(lang);
-            if at.is_empty() || p.location.field.is_some() && p.location.file.is_none() && p.location.node.is_none() {
+            if at.is_empty()
+                || p.location.field.is_some()
+                    && p.location.file.is_none()
+                    && p.location.node.is_none()
+            {
                 p.message(lang).to_string()
             } else {
                 format!("{at}: {}", p.message(lang))
@@ -141,12 +147,18 @@ async fn create(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     match api
-        .json(&c, Method::POST, "/api/rounds", Some(json!({ "year": year, "title": title })))
+        .json(
+            &c,
+            Method::POST,
+            "/api/rounds",
+            Some(json!({ "year": year, "title": title })),
+        )
         .await
     {
         Ok(_) => Ok(see_other(&format!("/ky/{year}/thiet-lap?ok=created"))),
         Err(r) if r.in_place() => {
-            let page = rounds_page(&state, &ctx, &c, messages(ctx.lang, &r), year_text, title).await?;
+            let page =
+                rounds_page(&state, &ctx, &c, messages(ctx.lang, &r), year_text, title).await?;
             render(r.status, &page)
         }
         Err(r) => Err(r.into()),
@@ -169,7 +181,7 @@ fn deadline_lines(lang: Locale, round: &Round) -> Vec<DeadlineLine> {
         .map(|(p, due)| {
             let (left, overdue) = fmt::countdown(lang, *due, now);
             DeadlineLine {
-                phase: lang.pick(p.vi(), p.en()).to_string(),
+                phase: fmt::capitalized(lang.pick(p.vi(), p.en())),
                 due: fmt::date_time(lang, *due),
                 left,
                 overdue,
@@ -196,7 +208,6 @@ fn overdue(sheet: &Sheet, round: &Round, now: Timestamp) -> Option<Phase> {
 }
 
 struct SheetLine {
-    unit: String,
     name: String,
     href: String,
     state: String,
@@ -290,7 +301,6 @@ async fn dashboard(
                 evidence,
                 updated: fmt::date_time(lang, s.updated_at),
                 overdue: late.map(|p| lang.pick(p.vi(), p.en()).to_string()),
-                unit: s.unit.clone(),
             });
         }
         counts.sort_by_key(|(s, _)| *s);
@@ -304,6 +314,7 @@ async fn dashboard(
                 .collect(),
         });
     }
+    groups.sort_by(|a, b| text::compare(&a.name, &b.name));
     ok(&DashboardPage {
         l: ctx.layout(format!("{} {year}", i18n::t(lang, "dashboard.title"))),
         year,
@@ -385,7 +396,7 @@ async fn settings_page(
             });
             DeadlineInput {
                 phase: p.as_str(),
-                label: lang.pick(p.vi(), p.en()).to_string(),
+                label: fmt::capitalized(lang.pick(p.vi(), p.en())),
                 value,
                 error: errs
                     .by_phase
@@ -498,7 +509,10 @@ async fn deadlines(
             }
         };
         let path = format!("/api/rounds/{year}/deadlines/{}", p.as_str());
-        if let Err(r) = api.json(&c, Method::PUT, &path, Some(json!({ "due": due }))).await {
+        if let Err(r) = api
+            .json(&c, Method::PUT, &path, Some(json!({ "due": due })))
+            .await
+        {
             if !r.in_place() {
                 return Err(r.into());
             }
@@ -576,7 +590,12 @@ async fn import_set(
     let mut text = String::new();
     let mut problem = None;
     match form {
-        Err(_) => problem = Some(bad("cần chọn tệp bộ chỉ số (.toml)", "choose a criteria-set file (.toml)")),
+        Err(_) => {
+            problem = Some(bad(
+                "cần chọn tệp bộ chỉ số (.toml)",
+                "choose a criteria-set file (.toml)",
+            ))
+        }
         Ok(mut mp) => loop {
             match mp.next_field().await {
                 Ok(Some(field)) if field.name() == Some("file") => {
@@ -597,7 +616,9 @@ async fn import_set(
                                 ));
                             }
                         },
-                        Err(_) => problem = Some(bad("không đọc được tệp", "the file could not be read")),
+                        Err(_) => {
+                            problem = Some(bad("không đọc được tệp", "the file could not be read"))
+                        }
                     }
                 }
                 Ok(Some(_)) => {}
@@ -610,7 +631,10 @@ async fn import_set(
         },
     }
     if problem.is_none() && (source.is_empty() || text.trim().is_empty()) {
-        problem = Some(bad("cần chọn tệp bộ chỉ số (.toml)", "choose a criteria-set file (.toml)"));
+        problem = Some(bad(
+            "cần chọn tệp bộ chỉ số (.toml)",
+            "choose a criteria-set file (.toml)",
+        ));
     }
     let refused = match problem {
         Some(p) => Some((StatusCode::UNPROCESSABLE_ENTITY, vec![p])),
@@ -641,7 +665,6 @@ async fn import_set(
 struct TreeNode {
     code: String,
     title: String,
-    level: usize,
     max: String,
     rule: String,
     declared: String,
@@ -683,7 +706,6 @@ fn tree(lang: Locale, set: &CriteriaSet, parent: Option<&str>, level: usize) -> 
                     (Locale::En, Some(t)) => t.clone(),
                     _ => n.title.clone(),
                 },
-                level,
                 max: {
                     let mut m = fmt::pts(lang, n.max);
                     for (lv, v) in &n.max_by_level {
@@ -691,7 +713,11 @@ fn tree(lang: Locale, set: &CriteriaSet, parent: Option<&str>, level: usize) -> 
                     }
                     m
                 },
-                rule: n.rule.as_ref().map(|r| r.describe(lang)).unwrap_or_default(),
+                rule: n
+                    .rule
+                    .as_ref()
+                    .map(|r| r.describe(lang))
+                    .unwrap_or_default(),
                 declared: n.declared.clone().unwrap_or_default(),
                 evidence: n.evidence.clone().unwrap_or_default(),
                 na: n.allow_na,

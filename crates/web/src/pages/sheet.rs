@@ -6,9 +6,10 @@
 //! "Save" button saves every row without JavaScript. Also: the sheet's state changes, one
 //! sub-criterion with its evidence (upload, download, removal) and audit trail.
 
-use crate::api::{can_read, readable_sheet};
+use crate::api::readable_sheet;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::pages::cache::Cache;
 use crate::pages::form::Form;
 use crate::pages::guard::see_other;
 use crate::pages::internal::{Api, Refusal, refusal};
@@ -19,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use parindex_core::locale::Locale;
-use parindex_core::rules::{Rule, Score};
+use parindex_core::rules::Rule;
 use parindex_core::set::{CriteriaSet, Node};
 use parindex_core::text::fold;
 use parindex_store::Timestamp;
@@ -56,13 +57,26 @@ pub(crate) struct Loaded {
     pub evidence: Vec<Evidence>,
 }
 
-pub(crate) async fn load(state: &AppState, c: &Caller, year: i32, unit: &str) -> PageResult<Loaded> {
+pub(crate) async fn load(
+    state: &AppState,
+    cache: &Cache,
+    c: &Caller,
+    year: i32,
+    unit: &str,
+) -> PageResult<Loaded> {
     let sheet = readable_sheet(state, c, year, unit).await?;
     let db = state.db();
-    let set = db.criteria_set(year, &sheet.group).await?;
-    let entries = db.entries(year, unit).await?;
-    let evidence = db.evidence_of(year, unit).await?;
-    let round = db.round(year).await?;
+    // The rest is independent: read it at once (SQLite in WAL mode reads in parallel).
+    let round_and_set = async {
+        let round = cache.round(db, year).await?;
+        let set = cache.set(db, &round, &sheet.group).await?;
+        Ok::<_, parindex_store::Error>((round, set))
+    };
+    let ((round, set), entries, evidence) = tokio::try_join!(
+        round_and_set,
+        db.entries(year, unit),
+        db.evidence_of(year, unit)
+    )?;
     Ok(Loaded {
         sheet,
         round,
@@ -147,7 +161,6 @@ pub(crate) struct Rights {
     secretariat: bool,
     officer: bool,
     appraiser_areas: Vec<String>,
-    appraiser_all: bool,
 }
 
 impl Rights {
@@ -170,7 +183,6 @@ impl Rights {
             secretariat,
             officer: c.officer_of(&sheet.unit),
             appraiser_areas,
-            appraiser_all: false,
         }
     }
     /// Whether this caller may write the current column of a sub-criterion.
@@ -181,9 +193,7 @@ impl Rights {
         match self.kind {
             Some(Kind::SelfAssessment | Kind::Explanation) => self.secretariat || self.officer,
             Some(Kind::Appraisal1 | Kind::Appraisal2) => {
-                self.secretariat
-                    || self.appraiser_all
-                    || self.appraiser_areas.iter().any(|a| a == area_of(code))
+                self.secretariat || self.appraiser_areas.iter().any(|a| a == area_of(code))
             }
             None => false,
         }
@@ -242,7 +252,6 @@ pub(crate) struct Row {
     pub evidence_required: String,
     pub files: Vec<FileView>,
     pub self_points: String,
-    pub na: bool,
     pub a1_points: String,
     pub a1_input: String,
     pub a1_note: String,
@@ -283,9 +292,7 @@ fn choice(rule: &Rule, allow_na: bool, declared: &str, lang: Locale) -> Input {
             .collect(),
         Rule::Survey { .. } => return Input::Survey,
         Rule::Bands { .. } | Rule::PerItem { .. } | Rule::Manual => {
-            return Input::Text {
-                placeholder: "",
-            };
+            return Input::Text { placeholder: "" };
         }
         Rule::Proportional { .. } => {
             return Input::Text {
@@ -336,16 +343,11 @@ fn choice(rule: &Rule, allow_na: bool, declared: &str, lang: Locale) -> Input {
 }
 
 /// The grid's rows for one area.
-pub(crate) fn rows(
-    l: &Locale,
-    data: &Loaded,
-    area: &str,
-    rights: &Rights,
-    base: &str,
-) -> Vec<Row> {
+pub(crate) fn rows(l: &Locale, data: &Loaded, area: &str, rights: &Rights, base: &str) -> Vec<Row> {
     let lang = *l;
     let level = data.sheet.level.as_deref();
-    let by_code: HashMap<&str, &Entry> = data.entries.iter().map(|e| (e.code.as_str(), e)).collect();
+    let by_code: HashMap<&str, &Entry> =
+        data.entries.iter().map(|e| (e.code.as_str(), e)).collect();
     let mut files: HashMap<&str, Vec<FileView>> = HashMap::new();
     for ev in &data.evidence {
         if let Some(code) = &ev.code {
@@ -359,12 +361,9 @@ pub(crate) fn rows(
     }
     let empty = Entry::default();
     let mut out = Vec::new();
-    for node in data
-        .set
-        .nodes
-        .iter()
-        .filter(|n| n.code.level() >= 2 && n.code.parts().first().map(u32::to_string).as_deref() == Some(area))
-    {
+    for node in data.set.nodes.iter().filter(|n| {
+        n.code.level() >= 2 && n.code.parts().first().map(u32::to_string).as_deref() == Some(area)
+    }) {
         let code = node.code.to_string();
         let title = match (lang, &node.title_en) {
             (Locale::En, Some(t)) => t.clone(),
@@ -398,7 +397,6 @@ fn heading(code: String, title: String, max: String) -> Row {
         evidence_required: String::new(),
         files: Vec::new(),
         self_points: String::new(),
-        na: false,
         a1_points: String::new(),
         a1_input: String::new(),
         a1_note: String::new(),
@@ -468,7 +466,6 @@ fn row(
         } else {
             fmt::opt_pts(lang, e.self_points)
         },
-        na: e.not_applicable,
         a1_points: fmt::opt_pts(lang, a1),
         a1_input: in_place(a1),
         a1_note: e.appraisal1_note.clone(),
@@ -509,8 +506,10 @@ fn summary(lang: Locale, data: &Loaded) -> Summary {
         max_total: String::new(),
         evidence: data.evidence.len(),
     };
-    let (mut own, mut a1, mut fin, mut max) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    let by_code: HashMap<&str, &Entry> = data.entries.iter().map(|e| (e.code.as_str(), e)).collect();
+    let (mut own, mut a1, mut fin, mut max) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let by_code: HashMap<&str, &Entry> =
+        data.entries.iter().map(|e| (e.code.as_str(), e)).collect();
     for &i in data.set.leaves() {
         let node = &data.set.nodes[i];
         let code = node.code.to_string();
@@ -578,7 +577,9 @@ fn moves(c: &Caller, sheet: &Sheet) -> Vec<Move> {
             (_, Submitted) => ("move.submit", "confirm.submit"),
             (Submitted, SelfAssessing) => ("move.return", "confirm.return"),
             (_, Appraisal1) => ("move.appraise1", "confirm.appraise1"),
-            (_, ExplanationRequested) => ("move.request_explanation", "confirm.request_explanation"),
+            (_, ExplanationRequested) => {
+                ("move.request_explanation", "confirm.request_explanation")
+            }
             (_, ExplanationSubmitted) => ("move.submit_explanation", "confirm.submit_explanation"),
             (ExplanationRequested, Appraisal2) => ("move.skip_explanation", "confirm.appraise2"),
             (Approved | Published, Appraisal2) => ("move.reopen", "confirm.reopen"),
@@ -610,7 +611,6 @@ pub(crate) struct Tab {
 struct SheetPage {
     l: Layout,
     year: i32,
-    unit: String,
     unit_name: String,
     state: String,
     state_code: &'static str,
@@ -629,6 +629,8 @@ struct SheetPage {
     moves: Vec<Move>,
     move_errors: Vec<String>,
     form_errors: Vec<String>,
+    /// Rendered as an out-of-band swap (never in a whole page).
+    oob: bool,
     show_a1: bool,
     show_a2: bool,
     edit_a1: bool,
@@ -749,15 +751,19 @@ async fn sheet_view(
             .map(|(p, due)| {
                 let (left, late) = fmt::countdown(lang, *due, now);
                 (
-                    format!("{} {}", lang.pick(p.vi(), p.en()), fmt::date_time(lang, *due)),
+                    format!(
+                        "{} {}",
+                        lang.pick(p.vi(), p.en()),
+                        fmt::date_time(lang, *due)
+                    ),
                     left,
                     late,
                 )
             })
     });
     let officer_only = c.officer_of(&sheet.unit) && !c.is(Role::Secretariat) && !c.is(Role::Leader);
-    let show_a1 = mode == Mode::Review
-        && (!officer_only || sheet.state >= SheetState::ExplanationRequested);
+    let show_a1 =
+        mode == Mode::Review && (!officer_only || sheet.state >= SheetState::ExplanationRequested);
     let show_a2 = sheet.state >= SheetState::Appraisal2
         && (!officer_only || sheet.state >= SheetState::Approved);
     let kind = rights.kind;
@@ -765,7 +771,6 @@ async fn sheet_view(
     SheetPage {
         l: ctx.layout(format!("{} — {}", sheet.unit_name, sheet.year)),
         year: sheet.year,
-        unit: sheet.unit.clone(),
         unit_name: sheet.unit_name.clone(),
         state: state_text(lang, sheet.state),
         state_code: sheet.state.as_str(),
@@ -782,6 +787,7 @@ async fn sheet_view(
         moves: moves(c, sheet),
         move_errors,
         form_errors,
+        oob: false,
         show_a1,
         show_a2,
         edit_a1: kind == Some(Kind::Appraisal1) && rights.any(),
@@ -798,11 +804,12 @@ async fn sheet_view(
 
 async fn sheet_page(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Signed(ctx, c): Signed,
     Path((year, unit)): Path<(i32, String)>,
     Query(q): Query<SheetQuery>,
 ) -> PageResult {
-    let data = load(&state, &c, year, &unit).await?;
+    let data = load(&state, &cache, &c, year, &unit).await?;
     let page = sheet_view(
         &ctx,
         &c,
@@ -826,9 +833,7 @@ fn row_request(
     form: &Form,
     current: &Entry,
 ) -> Option<(String, serde_json::Value)> {
-    let version = form
-        .int(&format!("v:{code}"))
-        .unwrap_or(current.version);
+    let version = form.int(&format!("v:{code}")).unwrap_or(current.version);
     let base = format!("/api/rounds/{year}/sheets/{unit}/entries/{code}");
     match kind {
         Kind::SelfAssessment => {
@@ -911,17 +916,28 @@ fn check_kind(lang: Locale, form: &Form, sheet: &Sheet) -> Result<Kind, Vec<Stri
 /// Saves every row of the area form (the way without JavaScript).
 async fn save_area(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Extension(api): Extension<Api>,
     Signed(ctx, c): Signed,
     Path((year, unit)): Path<(i32, String)>,
     form: Form,
 ) -> PageResult {
-    let data = load(&state, &c, year, &unit).await?;
+    let data = load(&state, &cache, &c, year, &unit).await?;
     let area = form.text("area");
     let kind = match check_kind(ctx.lang, &form, &data.sheet) {
         Ok(k) => k,
         Err(errs) => {
-            let page = sheet_view(&ctx, &c, &data, Some(&area), &HashMap::new(), Some(&form), Vec::new(), errs).await;
+            let page = sheet_view(
+                &ctx,
+                &c,
+                &data,
+                Some(&area),
+                &HashMap::new(),
+                Some(&form),
+                Vec::new(),
+                errs,
+            )
+            .await;
             return render(StatusCode::CONFLICT, &page);
         }
     };
@@ -946,10 +962,23 @@ async fn save_area(
         )));
     }
     // Show what was saved and, in place, what was refused with what the user typed.
-    let data = load(&state, &c, year, &unit).await?;
+    let data = load(&state, &cache, &c, year, &unit).await?;
     let count = errors.len();
-    let summary = vec![format!("{} {count}", i18n::t(ctx.lang, "sheet.rows_refused"))];
-    let page = sheet_view(&ctx, &c, &data, Some(&area), &errors, Some(&form), Vec::new(), summary).await;
+    let summary = vec![format!(
+        "{} {count}",
+        i18n::t(ctx.lang, "sheet.rows_refused")
+    )];
+    let page = sheet_view(
+        &ctx,
+        &c,
+        &data,
+        Some(&area),
+        &errors,
+        Some(&form),
+        Vec::new(),
+        summary,
+    )
+    .await;
     render(
         if status.is_success() {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -967,18 +996,26 @@ struct RowFragment {
     r: Row,
     s: Summary,
     kind: &'static str,
+    /// The state changes again, with the sheet's new version (a save changes it).
+    moves: Vec<Move>,
+    move_errors: Vec<String>,
+    base: String,
+    version: i64,
+    area: String,
+    oob: bool,
 }
 
 /// Saves one row (htmx autosave); answers with the row's new points, version, message and the
 /// sheet's totals.
 async fn save_row(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Extension(api): Extension<Api>,
     Signed(ctx, c): Signed,
     Path((year, unit, code)): Path<(i32, String, String)>,
     form: Form,
 ) -> PageResult {
-    let data = load(&state, &c, year, &unit).await?;
+    let data = load(&state, &cache, &c, year, &unit).await?;
     let Some(current) = data.entries.iter().find(|e| e.code == code) else {
         return Err(PageError::not_found(
             format!("không có tiêu chí thành phần {code}"),
@@ -987,7 +1024,15 @@ async fn save_row(
     };
     if !ctx.htmx {
         // Without htmx this address is only reached by a form: save it like the area form.
-        return save_area(State(state), Extension(api), Signed(ctx, c), Path((year, unit)), form).await;
+        return save_area(
+            State(state),
+            Extension(cache),
+            Extension(api),
+            Signed(ctx, c),
+            Path((year, unit)),
+            form,
+        )
+        .await;
     }
     let (errors, status, saved) = match check_kind(ctx.lang, &form, &data.sheet) {
         Err(errs) => (errs, StatusCode::CONFLICT, false),
@@ -995,12 +1040,16 @@ async fn save_row(
             None => (Vec::new(), StatusCode::OK, false),
             Some((path, body)) => match api.json(&c, Method::PUT, &path, Some(body)).await {
                 Ok(_) => (Vec::new(), StatusCode::OK, true),
-                Err(r) if r.in_place() => (messages(ctx.lang, &r), StatusCode::UNPROCESSABLE_ENTITY, false),
+                Err(r) if r.in_place() => (
+                    messages(ctx.lang, &r),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    false,
+                ),
                 Err(r) => return Err(r.into()),
             },
         },
     };
-    let data = load(&state, &c, year, &unit).await?;
+    let data = load(&state, &cache, &c, year, &unit).await?;
     let rights = Rights::new(&c, &data.sheet, &data.round);
     let base = format!("/ky/{year}/phieu/{unit}");
     let mut r = rows(&ctx.lang, &data, area_of(&code), &rights, &base)
@@ -1013,6 +1062,12 @@ async fn save_row(
         l: ctx.layout(String::new()),
         s: summary(ctx.lang, &data),
         kind: rights.kind.map_or("", Kind::as_str),
+        moves: moves(&c, &data.sheet),
+        move_errors: Vec::new(),
+        version: data.sheet.version,
+        area: area_of(&code).to_string(),
+        oob: true,
+        base,
         r,
     };
     render(status, &page)
@@ -1021,6 +1076,7 @@ async fn save_row(
 /// Moves the sheet (start, submit, request an explanation, approve, reopen…).
 async fn transition(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Extension(api): Extension<Api>,
     Signed(ctx, c): Signed,
     Path((year, unit)): Path<(i32, String)>,
@@ -1029,14 +1085,25 @@ async fn transition(
     let to = form.text("to");
     let reason = form.text("reason");
     let version = form.int("version").unwrap_or(-1);
-    let body = json!({ "to": to, "version": version, "reason": (!reason.is_empty()).then_some(reason) });
+    let body =
+        json!({ "to": to, "version": version, "reason": (!reason.is_empty()).then_some(reason) });
     let path = format!("/api/rounds/{year}/sheets/{unit}/transitions");
     match api.json(&c, Method::POST, &path, Some(body)).await {
         Ok(_) => Ok(see_other(&format!("/ky/{year}/phieu/{unit}?ok=moved"))),
         Err(r) if r.in_place() => {
-            let data = load(&state, &c, year, &unit).await?;
+            let data = load(&state, &cache, &c, year, &unit).await?;
             let area = form.text("area");
-            let page = sheet_view(&ctx, &c, &data, Some(&area), &HashMap::new(), None, messages(ctx.lang, &r), Vec::new()).await;
+            let page = sheet_view(
+                &ctx,
+                &c,
+                &data,
+                Some(&area),
+                &HashMap::new(),
+                None,
+                messages(ctx.lang, &r),
+                Vec::new(),
+            )
+            .await;
             render(r.status, &page)
         }
         Err(r) => Err(r.into()),
@@ -1068,7 +1135,12 @@ fn action_text(lang: Locale, a: &str) -> String {
     lang.pick(vi, en).to_string()
 }
 
-pub(crate) fn audit_rows(lang: Locale, entries: &[AuditEntry], year: i32, unit: &str) -> Vec<AuditRow> {
+pub(crate) fn audit_rows(
+    lang: Locale,
+    entries: &[AuditEntry],
+    year: i32,
+    unit: &str,
+) -> Vec<AuditRow> {
     let prefix = format!("{year}/{unit}/");
     entries
         .iter()
@@ -1114,22 +1186,23 @@ struct ItemPage {
     can_upload: bool,
     upload_action: String,
     upload_errors: Vec<String>,
-    page_ref: String,
     trail: Vec<AuditRow>,
     area_href: String,
 }
 
+// The view of one item needs the request's whole context; a struct for it would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn item_view(
     state: &AppState,
+    cache: &Cache,
     ctx: &Ctx,
     c: &Caller,
     year: i32,
     unit: &str,
     code: &str,
     upload_errors: Vec<String>,
-    page_ref: String,
 ) -> PageResult<ItemPage> {
-    let data = load(state, c, year, unit).await?;
+    let data = load(state, cache, c, year, unit).await?;
     let base = format!("/ky/{year}/phieu/{unit}");
     let rights = Rights::new(c, &data.sheet, &data.round);
     let r = rows(&ctx.lang, &data, area_of(code), &rights, &base)
@@ -1164,7 +1237,11 @@ async fn item_view(
                     page_ref: e.page_ref.clone(),
                     explanation: e.stage == Stage::Explanation,
                 },
-                format!("{} · {}", e.uploaded_by, fmt::date_time(ctx.lang, e.uploaded_at)),
+                format!(
+                    "{} · {}",
+                    e.uploaded_by,
+                    fmt::date_time(ctx.lang, e.uploaded_at)
+                ),
                 removable,
             )
         })
@@ -1180,12 +1257,8 @@ async fn item_view(
         state: state_text(ctx.lang, data.sheet.state),
         files,
         can_upload: writer && stage_open && !rights.deadline_passed,
-        upload_action: format!(
-            "{base}/muc/{code}/tai-lieu?csrf={}",
-            c.csrf
-        ),
+        upload_action: format!("{base}/muc/{code}/tai-lieu?csrf={}", c.csrf),
         upload_errors,
-        page_ref,
         trail: audit_rows(ctx.lang, &trail, year, unit),
         area_href: format!("{base}?linh-vuc={}#row-{}", area_of(code), r.id),
         r,
@@ -1196,16 +1269,18 @@ async fn item_view(
 /// One sub-criterion: what is declared and decided, its evidence, and its audit trail.
 async fn item_page(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Signed(ctx, c): Signed,
     Path((year, unit, code)): Path<(i32, String, String)>,
 ) -> PageResult {
-    let page = item_view(&state, &ctx, &c, year, &unit, &code, Vec::new(), String::new()).await?;
+    let page = item_view(&state, &cache, &ctx, &c, year, &unit, &code, Vec::new()).await?;
     render(StatusCode::OK, &page)
 }
 
 /// An evidence upload (multipart: `page_ref`, then `file`), streamed through to the API.
 async fn upload(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Extension(api): Extension<Api>,
     Signed(ctx, c): Signed,
     Path((year, unit, code)): Path<(i32, String, String)>,
@@ -1222,7 +1297,17 @@ async fn upload(
     if !r.in_place() {
         return Err(r.into());
     }
-    let page = item_view(&state, &ctx, &c, year, &unit, &code, messages(ctx.lang, &r), String::new()).await?;
+    let page = item_view(
+        &state,
+        &cache,
+        &ctx,
+        &c,
+        year,
+        &unit,
+        &code,
+        messages(ctx.lang, &r),
+    )
+    .await?;
     render(r.status, &page)
 }
 
@@ -1244,6 +1329,7 @@ async fn download(
 /// Removes a piece of evidence while its stage is open.
 async fn remove(
     State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
     Extension(api): Extension<Api>,
     Signed(ctx, c): Signed,
     Path((year, unit, id)): Path<(i32, String, i64)>,
@@ -1256,20 +1342,19 @@ async fn remove(
             "/ky/{year}/phieu/{unit}/muc/{code}?ok=removed"
         ))),
         Err(r) if r.in_place() && !code.is_empty() => {
-            let page = item_view(&state, &ctx, &c, year, &unit, &code, messages(ctx.lang, &r), String::new()).await?;
+            let page = item_view(
+                &state,
+                &cache,
+                &ctx,
+                &c,
+                year,
+                &unit,
+                &code,
+                messages(ctx.lang, &r),
+            )
+            .await?;
             render(r.status, &page)
         }
         Err(r) => Err(r.into()),
     }
-}
-
-/// Whether the caller may open a sheet at all (for links from lists).
-pub(crate) fn may_open(c: &Caller, sheet: &Sheet) -> bool {
-    can_read(c, sheet)
-}
-
-/// Survey points are read, not declared: `Score` is kept for symmetry with the engine.
-#[allow(dead_code)]
-fn is_na(s: &Score) -> bool {
-    matches!(s, Score::NotApplicable)
 }

@@ -8,6 +8,8 @@ mod bad_input;
 
 mod matrix;
 mod ops;
-mod round;
 mod pages;
 mod pages_flow;
+mod round;
+mod survey;
+mod survey_bad_input;

@@ -40,7 +40,10 @@ impl DemoApp {
     pub async fn login(&self, username: &str) -> Page {
         let p = self.client();
         let res = p
-            .post_form("/dang-nhap", &[("username", username), ("password", PASSWORD), ("next", "")])
+            .post_form(
+                "/dang-nhap",
+                &[("username", username), ("password", PASSWORD), ("next", "")],
+            )
             .await;
         assert_eq!(res.status, 303, "sign-in of {username}: {}", res.text());
         p
@@ -100,7 +103,10 @@ fn config(dir: &Path) -> Config {
 /// Seeds the demo into `dir` (a fresh data directory).
 async fn seed_into(dir: &Path) {
     let (db, evidence) = parindex_web::open_store(&config(dir)).await.expect("store");
-    let (so, huyen) = (set_text("so-2019.set.toml"), set_text("huyen-2019.set.toml"));
+    let (so, huyen) = (
+        set_text("so-2019.set.toml"),
+        set_text("huyen-2019.set.toml"),
+    );
     let sets = DemoSets {
         department: (&so.0, &so.1),
         district: (&huyen.0, &huyen.1),
@@ -351,8 +357,12 @@ pub fn weight(res: &Res) -> usize {
     let mut total = res.body.len();
     for asset in ["app.css", "htmx.min.js"] {
         if text.contains(&format!("/static/{asset}")) {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("static").join(asset);
-            total += std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("static")
+                .join(asset);
+            total += std::fs::metadata(path)
+                .map(|m| m.len() as usize)
+                .unwrap_or(0);
         }
     }
     total
@@ -379,15 +389,31 @@ async fn each_main_page_renders_for_its_role_under_200_kb() {
         ("sonoivu", "/nguoi-dung", "thamdinh"),
         ("sonoivu", "/nguoi-dung/thamdinh", "Phân công thẩm định"),
         ("sonoivu", "/ky/2019/phieu/skhcn", "Thẩm định lần 1"),
-        ("sonoivu", "/ky/2019/phieu/skhcn/nhat-ky", "Nhật ký thay đổi"),
+        (
+            "sonoivu",
+            "/ky/2019/phieu/skhcn/nhat-ky",
+            "Nhật ký thay đổi",
+        ),
         ("sonoivu", "/xep-hang/2019/so/skhcn", "86,80"),
         ("lanhdao", "/ky/2019", "Sở Tài chính"),
         ("lanhdao", "/ky/2019/ket-qua", "Sở Tài chính"),
         ("thamdinh", "/tham-dinh", "Sở Khoa học và Công nghệ"),
         ("thamdinh", "/ky/2019/phieu/skhcn", "Nhận xét"),
-        ("thamdinh", "/ky/2019/phieu/skhcn/muc/1.1.1", "Nhật ký của tiêu chí thành phần"),
-        ("canbo.skhcn", "/ky/2019/phieu/skhcn", "Sở Khoa học và Công nghệ"),
-        ("canbo.skhcn", "/ky/2019/phieu/skhcn?linh-vuc=3", "Cải cách thủ tục hành chính"),
+        (
+            "thamdinh",
+            "/ky/2019/phieu/skhcn/muc/1.1.1",
+            "Nhật ký của tiêu chí thành phần",
+        ),
+        (
+            "canbo.skhcn",
+            "/ky/2019/phieu/skhcn",
+            "Sở Khoa học và Công nghệ",
+        ),
+        (
+            "canbo.skhcn",
+            "/ky/2019/phieu/skhcn?linh-vuc=3",
+            "Cải cách thủ tục hành chính",
+        ),
         ("canbo.e2e", "/ky/2019/phieu/e2e", "Bắt đầu tự đánh giá"),
         ("canbo.skhcn", "/tai-khoan", "Đổi mật khẩu"),
     ];
@@ -404,7 +430,10 @@ async fn each_main_page_renders_for_its_role_under_200_kb() {
         let res = clients[user].get(path).await;
         assert_eq!(res.status, 200, "{user} {path}: {}", res.text());
         let text = res.text();
-        assert!(text.contains(marker), "{user} {path}: no {marker:?} in\n{text}");
+        assert!(
+            text.contains(marker),
+            "{user} {path}: no {marker:?} in\n{text}"
+        );
         assert!(text.contains("<html lang=\"vi\">"), "{user} {path}");
         let w = weight(&res);
         assert!(w < LIMIT, "{user} {path} weighs {w} bytes");
@@ -420,7 +449,14 @@ async fn pages_are_refused_to_roles_that_may_not_see_them() {
     let app = demo_app().await;
     // Not signed in: to the sign-in page, with the way back.
     let anon = app.client();
-    for path in ["/ky/2019", "/ky/2019/phieu/skhcn", "/don-vi", "/tham-dinh", "/tai-khoan", "/xep-hang/2019/so/skhcn"] {
+    for path in [
+        "/ky/2019",
+        "/ky/2019/phieu/skhcn",
+        "/don-vi",
+        "/tham-dinh",
+        "/tai-khoan",
+        "/xep-hang/2019/so/skhcn",
+    ] {
         let res = anon.get(path).await;
         assert_eq!(res.status, 303, "{path}");
         let next = form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
@@ -446,7 +482,10 @@ async fn pages_are_refused_to_roles_that_may_not_see_them() {
         let res = c.get(path).await;
         assert_eq!(res.status, 403, "{user} {path}: {}", res.text());
         let text = res.text();
-        assert!(text.contains("Không có quyền truy cập"), "{user} {path}: {text}");
+        assert!(
+            text.contains("Không có quyền truy cập"),
+            "{user} {path}: {text}"
+        );
         assert!(text.contains("role=\"alert\""));
     }
     // A write refused by the API's rules comes back as a page too (an officer approving).
@@ -459,7 +498,12 @@ async fn pages_are_refused_to_roles_that_may_not_see_them() {
             &[("csrf", &csrf), ("to", "approved"), ("version", "1")],
         )
         .await;
-    assert!(matches!(res.status, 403 | 409), "{}: {}", res.status, res.text());
+    assert!(
+        matches!(res.status, 403 | 409),
+        "{}: {}",
+        res.status,
+        res.text()
+    );
     assert!(res.text().contains("class=\"errors\""));
     app.stop().await;
 }
@@ -475,14 +519,21 @@ async fn the_language_switch_is_remembered_and_numbers_follow_it() {
     assert!(set_cookie.starts_with("lang=en"), "{set_cookie}");
     let text = en.text();
     assert!(text.contains("<html lang=\"en\">") && text.contains("Rank") && text.contains("86.60"));
-    assert!(text.contains("href=\"/xep-hang/2018/so?lang=vi\""), "the switch back");
+    assert!(
+        text.contains("href=\"/xep-hang/2018/so?lang=vi\""),
+        "the switch back"
+    );
     // Remembered: the next page is in English without asking.
     let next = c.get("/xep-hang").await;
     assert!(next.text().contains("Published PAR Index results"));
     // Errors too.
     let missing = c.get("/xep-hang/2030/so").await;
     assert_eq!(missing.status, 404);
-    assert!(missing.text().contains("no results of group"), "{}", missing.text());
+    assert!(
+        missing.text().contains("no results of group"),
+        "{}",
+        missing.text()
+    );
     app.stop().await;
 }
 
@@ -492,9 +543,20 @@ async fn static_files_are_cached_and_compressed_when_asked() {
     let c = app.client();
     let css = c.get("/static/app.css").await;
     assert_eq!(css.status, 200);
-    assert!(css.headers["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(
+        css.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     let js = c
-        .send("GET", "/static/htmx.min.js", None, Vec::new(), &[("accept-encoding", "gzip")])
+        .send(
+            "GET",
+            "/static/htmx.min.js",
+            None,
+            Vec::new(),
+            &[("accept-encoding", "gzip")],
+        )
         .await;
     assert_eq!(js.headers["content-encoding"], "gzip");
     assert!(js.body.len() < 20_000);

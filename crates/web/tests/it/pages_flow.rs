@@ -41,7 +41,9 @@ async fn move_sheet(c: &Page, to: &str) -> Res {
 /// The sheet version in the state-change forms.
 fn hidden_version(res: &Res) -> String {
     let t = res.text();
-    let at = t.find("name=\"version\" value=\"").unwrap_or_else(|| panic!("no state-change form in {t}"));
+    let at = t
+        .find("name=\"version\" value=\"")
+        .unwrap_or_else(|| panic!("no state-change form in {t}"));
     t[at + 22..].split('"').next().unwrap().to_string()
 }
 
@@ -56,7 +58,10 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
     assert_eq!(res.location(), format!("{SHEET}?ok=moved"));
     let page = officer.get(&res.location()).await;
     assert!(page.text().contains("Đã chuyển trạng thái phiếu."));
-    assert!(page.text().contains(&format!("name=\"{}\"", field("d", RATIO))));
+    assert!(
+        page.text()
+            .contains(&format!("name=\"{}\"", field("d", RATIO)))
+    );
 
     // The whole area without JavaScript: one good row, one refused, shown in place.
     let csrf = page.csrf();
@@ -76,11 +81,19 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
         .await;
     assert_eq!(res.status, 422, "{}", res.text());
     let text = res.text();
-    let row = &text[text.find(&format!("id=\"row-{}\"", RATIO.replace('.', "-"))).unwrap()..];
+    let row = &text[text
+        .find(&format!("id=\"row-{}\"", RATIO.replace('.', "-")))
+        .unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(row.contains("aria-invalid=\"true\""), "{row}");
-    assert!(row.contains("value=\"mười hai\""), "what was typed is kept: {row}");
-    assert!(row.contains("class=\"error\"><p>"), "the message is in the row: {row}");
+    assert!(
+        row.contains("value=\"mười hai\""),
+        "what was typed is kept: {row}"
+    );
+    assert!(
+        row.contains("class=\"error\"><p>"),
+        "the message is in the row: {row}"
+    );
     let saved = app
         .db()
         .entry(&parindex_store::sheets::EntryKey::new(2019, "e2e", BINARY))
@@ -113,7 +126,10 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
     assert!(!text.contains("<html"), "a fragment, not a page");
     assert!(text.contains("✓ Đã lưu"));
     assert!(
-        text.contains(&format!("id=\"pts-{}\" hx-swap-oob=\"true\">0,4<", RATIO.replace('.', "-"))),
+        text.contains(&format!(
+            "id=\"pts-{}\" hx-swap-oob=\"true\">0,4<",
+            RATIO.replace('.', "-")
+        )),
         "{text}"
     );
     assert!(text.contains("id=\"summary\" hx-swap-oob=\"true\""));
@@ -122,11 +138,19 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
         .htmx_post(
             &format!("{SHEET}/luu/{RATIO}"),
             SHEET,
-            &[("csrf", &csrf), ("kind", "self"), (&field("d", RATIO), "1/15"), (&field("v", RATIO), &version)],
+            &[
+                ("csrf", &csrf),
+                ("kind", "self"),
+                (&field("d", RATIO), "1/15"),
+                (&field("v", RATIO), &version),
+            ],
         )
         .await;
     assert_eq!(res.status, 422, "{}", res.text());
-    assert!(res.text().contains("class=\"error\" role=\"alert\" hx-swap-oob=\"true\"><p>"));
+    assert!(
+        res.text()
+            .contains("class=\"error\" role=\"alert\" hx-swap-oob=\"true\"><p>")
+    );
 
     // Evidence: upload with a page reference, listed, downloaded; a wrong type refused in place.
     let item = format!("{SHEET}/muc/{BINARY}");
@@ -134,35 +158,60 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
     let token = page.csrf();
     let (ct, body) = multipart("ke-hoach-kiem-tra.pdf", &pdf(), "tr. 2");
     let res = officer
-        .send("POST", &format!("{item}/tai-lieu?csrf={token}"), Some(ct), body, &[])
+        .send(
+            "POST",
+            &format!("{item}/tai-lieu?csrf={token}"),
+            Some(ct),
+            body,
+            &[],
+        )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
     let page = officer.get(&res.location()).await;
     let text = page.text();
-    assert!(text.contains("ke-hoach-kiem-tra.pdf") && text.contains("tr. 2"), "{text}");
+    assert!(
+        text.contains("ke-hoach-kiem-tra.pdf") && text.contains("tr. 2"),
+        "{text}"
+    );
     assert!(text.contains("Đã tải lên tài liệu kiểm chứng."));
     let href_at = text.find("/tai-lieu/").unwrap();
     let href = text[..href_at].rsplit('"').next().unwrap().to_string()
-        + &text[href_at..].split('"').next().unwrap().to_string();
+        + text[href_at..].split('"').next().unwrap();
     let file = officer.get(&href).await;
     assert_eq!(file.status, 200);
     assert!(file.body.starts_with(b"%PDF"));
     let (ct, body) = multipart("anh.pdf", &png(), "");
     let res = officer
-        .send("POST", &format!("{item}/tai-lieu?csrf={token}"), Some(ct), body, &[])
+        .send(
+            "POST",
+            &format!("{item}/tai-lieu?csrf={token}"),
+            Some(ct),
+            body,
+            &[],
+        )
         .await;
     assert!((400..500).contains(&res.status), "{}", res.status);
-    assert!(res.text().contains("id=\"upload-errors\""), "{}", res.text());
+    assert!(
+        res.text().contains("id=\"upload-errors\""),
+        "{}",
+        res.text()
+    );
     // A multipart post without the token in its address is refused.
     let (ct, body) = multipart("x.pdf", &pdf(), "");
-    let res = officer.send("POST", &format!("{item}/tai-lieu"), Some(ct), body, &[]).await;
+    let res = officer
+        .send("POST", &format!("{item}/tai-lieu"), Some(ct), body, &[])
+        .await;
     assert_eq!(res.status, 403);
 
     // Submit (the confirmation is part of the page), then the sheet is read-only.
     let res = move_sheet(&officer, "submitted").await;
     assert_eq!(res.status, 303, "{}", res.text());
     let page = officer.get(SHEET).await;
-    assert!(!page.text().contains(&format!("name=\"{}\"", field("d", RATIO))));
+    assert!(
+        !page
+            .text()
+            .contains(&format!("name=\"{}\"", field("d", RATIO)))
+    );
 
     // Appraisal round 1: start, a refused point value in place, then a good one.
     let appraiser = app.login("thamdinh").await;
@@ -173,7 +222,14 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
     let res = appraiser
         .post_form(
             &format!("{SHEET}/luu"),
-            &[("csrf", &csrf), ("kind", "a1"), ("area", "1"), (&field("p", BINARY), "7"), (&field("pn", BINARY), "quá"), (&field("v", BINARY), &v)],
+            &[
+                ("csrf", &csrf),
+                ("kind", "a1"),
+                ("area", "1"),
+                (&field("p", BINARY), "7"),
+                (&field("pn", BINARY), "quá"),
+                (&field("v", BINARY), &v),
+            ],
         )
         .await;
     assert_eq!(res.status, 422, "{}", res.text());
@@ -181,52 +237,103 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
     let res = appraiser
         .post_form(
             &format!("{SHEET}/luu"),
-            &[("csrf", &csrf), ("kind", "a1"), ("area", "1"), (&field("p", BINARY), "0"), (&field("pn", BINARY), "Chưa có kế hoạch kiểm tra"), (&field("v", BINARY), &v)],
+            &[
+                ("csrf", &csrf),
+                ("kind", "a1"),
+                ("area", "1"),
+                (&field("p", BINARY), "0"),
+                (&field("pn", BINARY), "Chưa có kế hoạch kiểm tra"),
+                (&field("v", BINARY), &v),
+            ],
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
-    assert_eq!(move_sheet(&appraiser, "explanation_requested").await.status, 303);
+    assert_eq!(
+        move_sheet(&appraiser, "explanation_requested").await.status,
+        303
+    );
 
     // The explanation: the officer sees round 1 and answers.
     let page = officer.get(SHEET).await;
     let text = page.text();
-    assert!(text.contains("Chưa có kế hoạch kiểm tra"), "round 1's note is shown");
+    assert!(
+        text.contains("Chưa có kế hoạch kiểm tra"),
+        "round 1's note is shown"
+    );
     let csrf = page.csrf();
     let v = hidden(&page, &format!("v-{}", BINARY.replace('.', "-")));
     let res = officer
         .post_form(
             &format!("{SHEET}/luu"),
-            &[("csrf", &csrf), ("kind", "explanation"), ("area", "1"), (&field("e", BINARY), "Kế hoạch ban hành ngày 5/1, gửi kèm."), (&field("v", BINARY), &v)],
+            &[
+                ("csrf", &csrf),
+                ("kind", "explanation"),
+                ("area", "1"),
+                (&field("e", BINARY), "Kế hoạch ban hành ngày 5/1, gửi kèm."),
+                (&field("v", BINARY), &v),
+            ],
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
-    assert_eq!(move_sheet(&officer, "explanation_submitted").await.status, 303);
+    assert_eq!(
+        move_sheet(&officer, "explanation_submitted").await.status,
+        303
+    );
 
     // Round 2 shows what changed.
     assert_eq!(move_sheet(&appraiser, "appraisal_2").await.status, 303);
     let page = appraiser.get(SHEET).await;
     let text = page.text();
-    let row = &text[text.find(&format!("id=\"row-{}\"", BINARY.replace('.', "-"))).unwrap()..];
-    assert!(row.starts_with(&format!("id=\"row-{}\" class=\"changed\"", BINARY.replace('.', "-"))), "{}", &row[..300]);
+    let row = &text[text
+        .find(&format!("id=\"row-{}\"", BINARY.replace('.', "-")))
+        .unwrap()..];
+    assert!(
+        row.starts_with(&format!(
+            "id=\"row-{}\" class=\"changed\"",
+            BINARY.replace('.', "-")
+        )),
+        "{}",
+        &row[..300]
+    );
     assert!(row.contains("Có giải trình"));
     let csrf = page.csrf();
     let v = hidden(&page, &format!("v-{}", BINARY.replace('.', "-")));
     let res = appraiser
         .post_form(
             &format!("{SHEET}/luu"),
-            &[("csrf", &csrf), ("kind", "a2"), ("area", "1"), (&field("p", BINARY), "0,5"), (&field("pn", BINARY), "Chấp nhận giải trình"), (&field("v", BINARY), &v)],
+            &[
+                ("csrf", &csrf),
+                ("kind", "a2"),
+                ("area", "1"),
+                (&field("p", BINARY), "0,5"),
+                (&field("pn", BINARY), "Chấp nhận giải trình"),
+                (&field("v", BINARY), &v),
+            ],
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
 
     // Approval belongs to the secretariat.
     let page = appraiser.get(SHEET).await;
-    assert!(!page.text().contains("value=\"approved\""), "not offered to appraisers");
-    let version = app.db().sheet(2019, "e2e").await.unwrap().version.to_string();
+    assert!(
+        !page.text().contains("value=\"approved\""),
+        "not offered to appraisers"
+    );
+    let version = app
+        .db()
+        .sheet(2019, "e2e")
+        .await
+        .unwrap()
+        .version
+        .to_string();
     let res = appraiser
         .post_form(
             &format!("{SHEET}/chuyen"),
-            &[("csrf", &page.csrf()), ("to", "approved"), ("version", &version)],
+            &[
+                ("csrf", &page.csrf()),
+                ("to", "approved"),
+                ("version", &version),
+            ],
         )
         .await;
     assert_eq!(res.status, 403, "{}", res.text());
@@ -236,10 +343,42 @@ async fn a_sheet_through_the_pages_from_self_assessment_to_approval() {
     let sheet = app.db().sheet(2019, "e2e").await.unwrap();
     assert_eq!(sheet.state, parindex_store::sheets::SheetState::Approved);
 
+    // Reopening needs a reason: refused in place without one, logged with it.
+    let page = secretariat.get(SHEET).await;
+    assert!(page.text().contains("name=\"reason\" required"));
+    let (csrf, version) = (page.csrf(), hidden_version(&page));
+    let reopen = |reason: &'static str| {
+        let (csrf, version) = (csrf.clone(), version.clone());
+        let secretariat = &secretariat;
+        async move {
+            secretariat
+                .post_form(
+                    &format!("{SHEET}/chuyen"),
+                    &[
+                        ("csrf", &csrf),
+                        ("to", "appraisal_2"),
+                        ("version", &version),
+                        ("reason", reason),
+                    ],
+                )
+                .await
+        }
+    };
+    let res = reopen("").await;
+    assert!((400..500).contains(&res.status), "{}", res.status);
+    assert!(res.text().contains("id=\"move-errors\""), "{}", res.text());
+    let res = reopen("Đơn vị phát hiện nhầm số liệu").await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(
+        app.db().sheet(2019, "e2e").await.unwrap().state,
+        parindex_store::sheets::SheetState::Appraisal2
+    );
+
     // The trail of the sheet and of the sub-criterion show all of it.
     let trail = secretariat.get(&format!("{SHEET}/nhat-ky")).await;
     assert_eq!(trail.status, 200);
     assert!(trail.text().contains("canbo.e2e") && trail.text().contains("thamdinh"));
+    assert!(trail.text().contains("Đơn vị phát hiện nhầm số liệu"));
     let item = secretariat.get(&format!("{SHEET}/muc/{BINARY}")).await;
     assert!(item.text().contains("Chấp nhận giải trình"));
     app.stop().await;
@@ -252,10 +391,17 @@ async fn an_expired_session_goes_to_sign_in_and_back() {
     c.set_cookie("parindex_session", &"ab".repeat(32));
     let res = c.get("/ky/2019/phieu/skhcn?linh-vuc=2").await;
     assert_eq!(res.status, 303);
-    assert_eq!(res.location(), "/dang-nhap?next=%2Fky%2F2019%2Fphieu%2Fskhcn%3Flinh-vuc%3D2");
+    assert_eq!(
+        res.location(),
+        "/dang-nhap?next=%2Fky%2F2019%2Fphieu%2Fskhcn%3Flinh-vuc%3D2"
+    );
     // htmx: HX-Redirect to the sign-in page, back to the page the fragment was on.
     let res = c
-        .htmx_post("/ky/2019/phieu/skhcn/luu/1.1.1", "/ky/2019/phieu/skhcn?linh-vuc=1", &[("csrf", "x")])
+        .htmx_post(
+            "/ky/2019/phieu/skhcn/luu/1.1.1",
+            "/ky/2019/phieu/skhcn?linh-vuc=1",
+            &[("csrf", "x")],
+        )
         .await;
     assert_eq!(res.status, 401);
     assert_eq!(
@@ -265,7 +411,13 @@ async fn an_expired_session_goes_to_sign_in_and_back() {
     // A plain form post: back to the page it was posted from.
     let referer = format!("http://{}/tai-khoan", app.addr);
     let res = c
-        .send("POST", "/tai-khoan/mat-khau", Some("application/x-www-form-urlencoded"), b"csrf=x".to_vec(), &[("referer", &referer)])
+        .send(
+            "POST",
+            "/tai-khoan/mat-khau",
+            Some("application/x-www-form-urlencoded"),
+            b"csrf=x".to_vec(),
+            &[("referer", &referer)],
+        )
         .await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location(), "/dang-nhap?next=%2Ftai-khoan");
@@ -273,13 +425,27 @@ async fn an_expired_session_goes_to_sign_in_and_back() {
     let page = c.get(&res.location()).await;
     assert!(page.text().contains("Phiên làm việc đã hết hạn"));
     let res = c
-        .post_form("/dang-nhap", &[("username", "canbo.skhcn"), ("password", crate::harness::PASSWORD), ("next", "/ky/2019/phieu/skhcn?linh-vuc=2")])
+        .post_form(
+            "/dang-nhap",
+            &[
+                ("username", "canbo.skhcn"),
+                ("password", crate::harness::PASSWORD),
+                ("next", "/ky/2019/phieu/skhcn?linh-vuc=2"),
+            ],
+        )
         .await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location(), "/ky/2019/phieu/skhcn?linh-vuc=2");
     // Never to another site.
     let res = c
-        .post_form("/dang-nhap", &[("username", "canbo.skhcn"), ("password", crate::harness::PASSWORD), ("next", "//evil.example/")])
+        .post_form(
+            "/dang-nhap",
+            &[
+                ("username", "canbo.skhcn"),
+                ("password", crate::harness::PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
         .await;
     assert_eq!(res.location(), "/phieu");
     app.stop().await;
@@ -291,10 +457,20 @@ async fn validation_errors_are_shown_in_place_in_the_users_language() {
     // Wrong password: the sign-in form again, with the message and the username kept.
     let c = app.client();
     let res = c
-        .post_form("/dang-nhap", &[("username", "sonoivu"), ("password", "sai-mat-khau"), ("next", "")])
+        .post_form(
+            "/dang-nhap",
+            &[
+                ("username", "sonoivu"),
+                ("password", "sai-mat-khau"),
+                ("next", ""),
+            ],
+        )
         .await;
     assert_eq!(res.status, 401);
-    assert!(res.text().contains("tên đăng nhập hoặc mật khẩu không đúng"));
+    assert!(
+        res.text()
+            .contains("tên đăng nhập hoặc mật khẩu không đúng")
+    );
     assert!(res.text().contains("value=\"sonoivu\""));
 
     // The password change, in English.
@@ -303,26 +479,62 @@ async fn validation_errors_are_shown_in_place_in_the_users_language() {
     let page = c.get("/tai-khoan").await;
     let csrf = page.csrf();
     let res = c
-        .post_form("/tai-khoan/mat-khau", &[("csrf", &csrf), ("current_password", "wrong"), ("new_password", "mot-mat-khau-moi"), ("repeat_password", "mot-mat-khau-moi")])
+        .post_form(
+            "/tai-khoan/mat-khau",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "wrong"),
+                ("new_password", "mot-mat-khau-moi"),
+                ("repeat_password", "mot-mat-khau-moi"),
+            ],
+        )
         .await;
     assert_eq!(res.status, 422);
-    assert!(res.text().contains("the current password is wrong"), "{}", res.text());
+    assert!(
+        res.text().contains("the current password is wrong"),
+        "{}",
+        res.text()
+    );
     assert!(res.text().contains("aria-invalid=\"true\""));
     let res = c
-        .post_form("/tai-khoan/mat-khau", &[("csrf", &csrf), ("current_password", crate::harness::PASSWORD), ("new_password", "ngan"), ("repeat_password", "ngan")])
+        .post_form(
+            "/tai-khoan/mat-khau",
+            &[
+                ("csrf", &csrf),
+                ("current_password", crate::harness::PASSWORD),
+                ("new_password", "ngan"),
+                ("repeat_password", "ngan"),
+            ],
+        )
         .await;
     assert_eq!(res.status, 422);
-    assert!(res.text().contains("at least 10 characters"), "{}", res.text());
+    assert!(
+        res.text().contains("at least 10 characters"),
+        "{}",
+        res.text()
+    );
 
     // A criteria set with mistakes: every problem listed with its line, nothing stored.
     let s = app.login("sonoivu").await;
     let page = s.get("/ky").await;
     let csrf = page.csrf();
-    let res = s.post_form("/ky", &[("csrf", &csrf), ("year", "hai nghìn"), ("title", "x")]).await;
+    let res = s
+        .post_form(
+            "/ky",
+            &[("csrf", &csrf), ("year", "hai nghìn"), ("title", "x")],
+        )
+        .await;
     assert_eq!(res.status, 422);
     assert!(res.text().contains("Năm phải là một số"));
     let res = s
-        .post_form("/ky", &[("csrf", &csrf), ("year", "2021"), ("title", "Chỉ số CCHC năm 2021")])
+        .post_form(
+            "/ky",
+            &[
+                ("csrf", &csrf),
+                ("year", "2021"),
+                ("title", "Chỉ số CCHC năm 2021"),
+            ],
+        )
         .await;
     assert_eq!(res.status, 303, "{}", res.text());
     let broken = std::fs::read_to_string(crate::harness::sets_dir().join("so-2019.set.toml"))
@@ -344,13 +556,24 @@ async fn validation_errors_are_shown_in_place_in_the_users_language() {
     assert_eq!(res.status, 422, "{}", res.text());
     let text = res.text();
     assert!(text.contains("id=\"import-errors\""), "{text}");
-    assert!(text.contains("so-2021.set.toml:"), "problems name the file and line: {text}");
+    assert!(
+        text.contains("so-2021.set.toml:"),
+        "problems name the file and line: {text}"
+    );
     assert!(app.db().criteria_sets(2021).await.unwrap().is_empty());
 
     // A unit without a name.
     let page = s.get("/don-vi").await;
     let res = s
-        .post_form("/don-vi", &[("csrf", &page.csrf()), ("code", "moi"), ("name", ""), ("group", "so")])
+        .post_form(
+            "/don-vi",
+            &[
+                ("csrf", &page.csrf()),
+                ("code", "moi"),
+                ("name", ""),
+                ("group", "so"),
+            ],
+        )
         .await;
     assert_eq!(res.status, 422, "{}", res.text());
     assert!(res.text().contains("aria-invalid=\"true\""));
@@ -361,18 +584,35 @@ async fn validation_errors_are_shown_in_place_in_the_users_language() {
 async fn forms_need_the_csrf_token() {
     let app = demo_app().await;
     let c = app.login("sonoivu").await;
-    let res = c.post_form("/ky", &[("year", "2022"), ("title", "x")]).await;
+    let res = c
+        .post_form("/ky", &[("year", "2022"), ("title", "x")])
+        .await;
     assert_eq!(res.status, 403);
     assert!(res.text().contains("CSRF"));
-    let res = c.post_form("/ky", &[("csrf", "0"), ("year", "2022"), ("title", "x")]).await;
+    let res = c
+        .post_form("/ky", &[("csrf", "0"), ("year", "2022"), ("title", "x")])
+        .await;
     assert_eq!(res.status, 403);
     // Sign-in from another site is refused.
     let anon = app.client();
     let res = anon
-        .send("POST", "/dang-nhap", Some("application/x-www-form-urlencoded"), b"username=sonoivu&password=x".to_vec(), &[("origin", "http://evil.example")])
+        .send(
+            "POST",
+            "/dang-nhap",
+            Some("application/x-www-form-urlencoded"),
+            b"username=sonoivu&password=x".to_vec(),
+            &[("origin", "http://evil.example")],
+        )
         .await;
     assert_eq!(res.status, 403);
-    assert!(app.db().rounds().await.unwrap().iter().all(|r| r.year != 2022));
+    assert!(
+        app.db()
+            .rounds()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.year != 2022)
+    );
     app.stop().await;
 }
 
@@ -403,24 +643,67 @@ async fn bad_input_never_gets_a_500() {
     }
     let posts: &[(&str, Vec<(&str, &str)>)] = &[
         ("/ky/2019/phieu/skhcn/luu", vec![("kind", "self")]),
-        ("/ky/2019/phieu/skhcn/luu", vec![("kind", "a1"), ("p:1.1.1", "∞"), ("v:1.1.1", "-5")]),
-        ("/ky/2019/phieu/skhcn/luu", vec![("kind", "zzz"), ("d:9.9.9", "x")]),
+        (
+            "/ky/2019/phieu/skhcn/luu",
+            vec![("kind", "a1"), ("p:1.1.1", "∞"), ("v:1.1.1", "-5")],
+        ),
+        (
+            "/ky/2019/phieu/skhcn/luu",
+            vec![("kind", "zzz"), ("d:9.9.9", "x")],
+        ),
         ("/ky/2019/phieu/skhcn/luu/9.9.9", vec![("kind", "a1")]),
-        ("/ky/2019/phieu/skhcn/chuyen", vec![("to", "bay-len-troi"), ("version", "x")]),
-        ("/ky/2019/phieu/skhcn/chuyen", vec![("to", "published"), ("version", "99999999999999999999")]),
-        ("/ky/2019/phieu/skhcn/tai-lieu/1/xoa", vec![("code", "1.1.1")]),
-        ("/ky/2019/han", vec![("self_assessment", "32/13/2019 25:61")]),
+        (
+            "/ky/2019/phieu/skhcn/chuyen",
+            vec![("to", "bay-len-troi"), ("version", "x")],
+        ),
+        (
+            "/ky/2019/phieu/skhcn/chuyen",
+            vec![("to", "published"), ("version", "99999999999999999999")],
+        ),
+        (
+            "/ky/2019/phieu/skhcn/tai-lieu/1/xoa",
+            vec![("code", "1.1.1")],
+        ),
+        (
+            "/ky/2019/han",
+            vec![("self_assessment", "32/13/2019 25:61")],
+        ),
         ("/ky/2019/han", vec![("appraisal_1", "2019-02-30T10:00")]),
-        ("/ky/2019/cong-bo", vec![("group", "khong-co"), ("reason", "")]),
-        ("/ky/2019/cong-bo", vec![("group", "so"), ("reason", "QĐ 1")]),
+        (
+            "/ky/2019/cong-bo",
+            vec![("group", "khong-co"), ("reason", "")],
+        ),
+        (
+            "/ky/2019/cong-bo",
+            vec![("group", "so"), ("reason", "QĐ 1")],
+        ),
         ("/ky/2019/mo", vec![]),
         ("/ky", vec![("year", "2019"), ("title", "")]),
         ("/don-vi", vec![("code", ""), ("name", "")]),
-        ("/don-vi/skhcn", vec![("version", "abc"), ("name", "x"), ("group", "")]),
-        ("/nguoi-dung", vec![("username", "x y"), ("password", "1"), ("roles", "vua")]),
-        ("/nguoi-dung/thamdinh", vec![("version", "0"), ("display_name", ""), ("roles", "unit_officer")]),
-        ("/nguoi-dung/thamdinh/phan-cong", vec![("year", "x"), ("group", "so"), ("area", "99")]),
-        ("/nguoi-dung/thamdinh/phan-cong/xoa", vec![("year", "2019"), ("group", "so"), ("area", "99")]),
+        (
+            "/don-vi/skhcn",
+            vec![("version", "abc"), ("name", "x"), ("group", "")],
+        ),
+        (
+            "/nguoi-dung",
+            vec![("username", "x y"), ("password", "1"), ("roles", "vua")],
+        ),
+        (
+            "/nguoi-dung/thamdinh",
+            vec![
+                ("version", "0"),
+                ("display_name", ""),
+                ("roles", "unit_officer"),
+            ],
+        ),
+        (
+            "/nguoi-dung/thamdinh/phan-cong",
+            vec![("year", "x"), ("group", "so"), ("area", "99")],
+        ),
+        (
+            "/nguoi-dung/thamdinh/phan-cong/xoa",
+            vec![("year", "2019"), ("group", "so"), ("area", "99")],
+        ),
         ("/nguoi-dung/thamdinh/mat-khau", vec![("password", "")]),
         ("/tai-khoan/mat-khau", vec![]),
     ];
@@ -428,19 +711,42 @@ async fn bad_input_never_gets_a_500() {
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend(pairs.iter().copied());
         let res = c.post_form(path, &all).await;
-        assert!((200..500).contains(&res.status), "{path} {pairs:?}: {} {}", res.status, res.text());
+        assert!(
+            (200..500).contains(&res.status),
+            "{path} {pairs:?}: {} {}",
+            res.status,
+            res.text()
+        );
     }
     // Not a form at all.
     let res = c
-        .send("POST", "/ky/2019/phieu/skhcn/luu", Some("application/json"), b"{}".to_vec(), &[("x-csrf-token", &csrf)])
+        .send(
+            "POST",
+            "/ky/2019/phieu/skhcn/luu",
+            Some("application/json"),
+            b"{}".to_vec(),
+            &[("x-csrf-token", &csrf)],
+        )
         .await;
     assert!((400..500).contains(&res.status), "{}", res.status);
     let res = c
-        .send("POST", "/ky/2019/bo-chi-so?csrf=".to_string().as_str(), Some("multipart/form-data; boundary=x"), b"garbage".to_vec(), &[])
+        .send(
+            "POST",
+            "/ky/2019/bo-chi-so?csrf=".to_string().as_str(),
+            Some("multipart/form-data; boundary=x"),
+            b"garbage".to_vec(),
+            &[],
+        )
         .await;
     assert!((400..500).contains(&res.status), "{}", res.status);
     let res = c
-        .send("POST", &format!("/ky/2019/bo-chi-so?csrf={csrf}"), Some("multipart/form-data; boundary=x"), b"garbage".to_vec(), &[])
+        .send(
+            "POST",
+            &format!("/ky/2019/bo-chi-so?csrf={csrf}"),
+            Some("multipart/form-data; boundary=x"),
+            b"garbage".to_vec(),
+            &[],
+        )
         .await;
     assert!((400..500).contains(&res.status), "{}", res.status);
     app.stop().await;

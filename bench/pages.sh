@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark of two pages on the demo province, with wrk on loopback: the published ranking
+# (anonymous, /xep-hang/2018/so) and an officer's self-assessment page (signed in; a 2020 round is
+# opened through the JSON API and Sở KH&CN's sheet filled with its 2019 declarations, so the page
+# is the editable self-assessment grid of area 1). Target: >= 2,000 requests/s with p99 < 50 ms.
+# Bounded: every wrk run has a duration (DURATION, default 10 s) and a hard timeout; the server
+# is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-16}
+threads=${THREADS:-2}
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+# PARINDEX_BIN: a release binary already built (else it is built here).
+bin=${PARINDEX_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release -q -p parindex
+  bin=target/release/parindex
+fi
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+"$bin" serve --demo --bind "127.0.0.1:$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do
+  curl -sf -o /dev/null "$base/xep-hang" && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.5
+done
+
+# A 2020 round in self-assessment for Sở KH&CN, through the API; prints the officer's cookie.
+cookie=$(python3 - "$base" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+def call(method, path, body=None, s=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("content-type", "application/json")
+    if s:
+        req.add_header("cookie", s["cookie"])
+        req.add_header("x-csrf-token", s["csrf"])
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+        return r, (json.loads(text) if text else None)
+def login(user, password):
+    r, body = call("POST", "/api/session", {"username": user, "password": password})
+    return {"cookie": r.headers["set-cookie"].split(";")[0], "csrf": body["csrf_token"]}
+sec = login("sonoivu", "demo-sonoivu")
+call("POST", "/api/rounds", {"year": 2020, "title": "Chỉ số CCHC năm 2020 (đo tải)"}, sec)
+for name in ["so-2019.set.toml", "huyen-2019.set.toml"]:
+    call("POST", "/api/rounds/2020/sets", {"source": name, "toml": open("sets/" + name, encoding="utf-8").read()}, sec)
+call("POST", "/api/rounds/2020/open", None, sec)
+off = login("canbo.skhcn", "demo-canbo-skhcn")
+_, sheet = call("GET", "/api/rounds/2020/sheets/skhcn", None, off)
+call("POST", "/api/rounds/2020/sheets/skhcn/transitions", {"to": "self_assessing", "version": sheet["sheet"]["version"]}, off)
+_, last = call("GET", "/api/rounds/2019/sheets/skhcn", None, off)
+for e in last["entries"]:
+    if e["declared"]:
+        call("PUT", f"/api/rounds/2020/sheets/skhcn/entries/{e['code']}/self", {"version": 0, "declared": e["declared"], "note": e["note"]}, off)
+print(off["cookie"])
+PY
+)
+
+ranking="$base/xep-hang/2018/so"
+sheet="$base/ky/2020/phieu/skhcn"
+size() { curl -s -o /dev/null -w '%{size_download}' "$@"; }
+echo "pages: ranking $(size "$ranking") bytes; self-assessment $(size -H "Cookie: $cookie" "$sheet") bytes"
+grep -q 'name="d:1.1.1"' <(curl -s -H "Cookie: $cookie" "$sheet") || { echo "the self-assessment page is not the editable grid" >&2; exit 1; }
+
+run() {
+  local name=$1; shift
+  echo
+  echo "== $name: wrk -t$threads -c$connections -d${duration}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  local out
+  out=$(timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@")
+  echo "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors|^ +(50|90|99)%'
+  local rps p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  echo "$name: ${rps} requests/s, p99 ${p99} (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  if echo "$out" | grep -q 'Non-2xx'; then echo "$name: some answers were not 2xx" >&2; return 1; fi
+}
+# Warm up (connection pool, caches), then measure.
+timeout 10 wrk -t1 -c4 -d2s "$ranking" >/dev/null
+timeout 10 wrk -t1 -c4 -d2s -H "Cookie: $cookie" "$sheet" >/dev/null
+run "ranking (/xep-hang/2018/so)" "$ranking"
+run "self-assessment (/ky/2020/phieu/skhcn, signed in)" -H "Cookie: $cookie" "$sheet"

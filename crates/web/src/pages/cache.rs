@@ -1,0 +1,62 @@
+//! Two small read caches for the busiest pages, one per application: a round (state, deadlines,
+//! groups) for two seconds, and the parsed criteria set of a group once its round is no longer a
+//! draft (a set can change only while its round is a draft, and a round never goes back to
+//! draft). What a page shows from them may lag a change by two seconds; every write still goes
+//! through the API, which reads the database.
+
+use parindex_core::set::CriteriaSet;
+use parindex_store::Db;
+use parindex_store::rounds::{Round, RoundState};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ROUND_TTL: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Default)]
+pub(crate) struct Cache(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    rounds: Mutex<HashMap<i32, (Instant, Round)>>,
+    sets: Mutex<HashMap<(i32, String), Arc<CriteriaSet>>>,
+}
+
+impl Cache {
+    /// The round, at most two seconds old.
+    pub async fn round(&self, db: &Db, year: i32) -> parindex_store::Result<Round> {
+        if let Ok(map) = self.0.rounds.lock()
+            && let Some((at, r)) = map.get(&year)
+            && at.elapsed() < ROUND_TTL
+        {
+            return Ok(r.clone());
+        }
+        let r = db.round(year).await?;
+        if let Ok(mut map) = self.0.rounds.lock() {
+            map.insert(year, (Instant::now(), r.clone()));
+        }
+        Ok(r)
+    }
+
+    /// The criteria set of a group in a round, kept once the round is past its draft.
+    pub async fn set(
+        &self,
+        db: &Db,
+        round: &Round,
+        group: &str,
+    ) -> parindex_store::Result<Arc<CriteriaSet>> {
+        let key = (round.year, group.to_string());
+        if let Ok(map) = self.0.sets.lock()
+            && let Some(s) = map.get(&key)
+        {
+            return Ok(s.clone());
+        }
+        let set = db.criteria_set(round.year, group).await?;
+        if round.state != RoundState::Draft
+            && let Ok(mut map) = self.0.sets.lock()
+        {
+            map.insert(key, set.clone());
+        }
+        Ok(set)
+    }
+}
