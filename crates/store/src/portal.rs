@@ -177,6 +177,34 @@ const NEWS_SELECT: &str = "SELECT n.id, n.slug, c.code AS category_code, c.name 
     n.body_html, n.hot, n.featured, n.published_at, n.updated_at, n.created_by \
     FROM news n JOIN news_categories c ON c.id = n.category_id";
 
+/// A news item's stored text: title, summary, sanitized body and the folded search text.
+struct PreparedNews {
+    title: String,
+    summary: String,
+    body: String,
+    search: String,
+}
+
+fn prepare_news(input: &NewsInput) -> PreparedNews {
+    let title = nfc(input.title.trim());
+    let body = sanitize_html(&nfc(&input.body_html));
+    let summary = nfc(input.summary.trim());
+    let search = fold(&format!("{title} {summary} {}", html_text(&body)));
+    PreparedNews {
+        title,
+        summary,
+        body,
+        search,
+    }
+}
+
+async fn category_id(tx: &mut crate::db::Tx, code: &str) -> Result<i64> {
+    tx.fetch_optional(q("SELECT id FROM news_categories WHERE code = $1").bind(code))
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::NewsCategory, code))?
+        .i64("id")
+}
+
 impl Db {
     /// Creates or renames a category.
     pub async fn put_category(&self, code: &str, name: &str, by: &Actor) -> Result<Category> {
@@ -284,18 +312,14 @@ impl Db {
     pub async fn create_news(&self, input: &NewsInput, by: &Actor) -> Result<NewsItem> {
         Self::check_news(input)?;
         let now = Timestamp::now();
-        let title = nfc(input.title.trim());
-        let body = sanitize_html(&nfc(&input.body_html));
-        let summary = nfc(input.summary.trim());
-        let search = fold(&format!("{title} {summary} {}", html_text(&body)));
+        let PreparedNews {
+            title,
+            summary,
+            body,
+            search,
+        } = prepare_news(input);
         let mut tx = self.begin().await?;
-        let category = tx
-            .fetch_optional(
-                q("SELECT id FROM news_categories WHERE code = $1").bind(&input.category),
-            )
-            .await?
-            .ok_or_else(|| Error::not_found(Entity::NewsCategory, &input.category))?
-            .i64("id")?;
+        let category = category_id(&mut tx, &input.category).await?;
         let base = slug_of(&title);
         let mut slug = base.clone();
         let mut n = 1;
@@ -338,18 +362,14 @@ impl Db {
         Self::check_news(input)?;
         let old = self.news_item(slug).await?;
         let now = Timestamp::now();
-        let title = nfc(input.title.trim());
-        let body = sanitize_html(&nfc(&input.body_html));
-        let summary = nfc(input.summary.trim());
-        let search = fold(&format!("{title} {summary} {}", html_text(&body)));
+        let PreparedNews {
+            title,
+            summary,
+            body,
+            search,
+        } = prepare_news(input);
         let mut tx = self.begin().await?;
-        let category = tx
-            .fetch_optional(
-                q("SELECT id FROM news_categories WHERE code = $1").bind(&input.category),
-            )
-            .await?
-            .ok_or_else(|| Error::not_found(Entity::NewsCategory, &input.category))?
-            .i64("id")?;
+        let category = category_id(&mut tx, &input.category).await?;
         tx.execute(
             q("UPDATE news SET category_id = $1, title = $2, summary = $3, body_html = $4, hot = $5, featured = $6, \
                published_at = $7, updated_at = $8, search_text = $9 WHERE slug = $10")
