@@ -6,53 +6,79 @@
 # (bench/analysis_mc_numpy.py) on the same input, in the same run. The two use different random
 # generators, so their results are compared in distribution (bench/analysis_mc.py compare).
 #
-#   bash bench/analysis_mc.sh            UNITS=100 REPLICATES=10000 SEED=20200608 ROUNDS=3
+# The Rust simulation is built twice: portable (plain `cargo build --release`, baseline x86-64,
+# what ships) and for this machine's CPU (`-C target-cpu=native`, in its own target directory,
+# NATIVE=0 to skip), the counterpart of NumPy picking its SIMD kernels at run time. Rust does not
+# fuse multiplications and additions on its own, so both builds give bit-identical results; the
+# script checks it.
+#
+#   bash bench/analysis_mc.sh     UNITS=100 REPLICATES=10000 SEED=20200608 ROUNDS=3 NATIVE=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 units=${UNITS:-100}
 replicates=${REPLICATES:-10000}
 seed=${SEED:-20200608}
+rounds=${ROUNDS:-3}
+native=${NATIVE:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python3 -c 'import numpy' 2>/dev/null || pip install -q numpy
+target=${CARGO_TARGET_DIR:-target}
 cargo build --release -q -p parindex-core --example mc_bench
-bin=${CARGO_TARGET_DIR:-target}/release/examples/mc_bench
+programs=("portable:$target/release/examples/mc_bench")
+if [ "$native" = 1 ]; then
+  RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR="$target/bench-native" \
+    cargo build --release -q -p parindex-core --example mc_bench
+  programs+=("native:$target/bench-native/release/examples/mc_bench")
+fi
 
 python3 bench/analysis_mc.py generate --units "$units" --replicates "$replicates" --seed "$seed" >"$work/input.json"
 echo "input: $units units × 58 sub-criteria (2 survey-derived, 5 elements each), $replicates replicates, seed $seed"
 
 # Each program times its own simulation and reports its best run (the machine is shared: the best
 # run is the closest to uncontended time); the Rust one runs it with 1 thread and with all
-# threads and checks that both give identical results. The two programs take turns, ROUNDS times
-# (default 3), so that both meet the same load; each keeps its best round.
-rounds=${ROUNDS:-3}
+# threads and checks that both give identical results. The programs take turns, ROUNDS times, so
+# that all meet the same load; each keeps its best round.
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$rounds"); do
-  "$bin" "$work/input.json" >"$work/rust.$r.json"
+  for p in "${programs[@]}"; do
+    "${p#*:}" "$work/input.json" >"$work/${p%%:*}.$r.json"
+  done
   python3 bench/analysis_mc_numpy.py "$work/input.json" >"$work/numpy.$r.json"
 done
-python3 - "$work" "$rounds" <<'PY'
-import json, shutil, sys
-work, rounds = sys.argv[1], int(sys.argv[2])
-for name, key in (("rust", "simulate_seconds"), ("numpy", "simulate_seconds")):
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+
+names=("${programs[@]%%:*}")
+python3 - "$work" "$rounds" numpy "${names[@]}" <<'PY'
+import json, sys
+work, rounds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+units = None
+for name in names:
     runs = [json.load(open(f"{work}/{name}.{r}.json")) for r in range(1, rounds + 1)]
-    best = min(runs, key=lambda j: j[key])
-    if name == "rust":
+    best = min(runs, key=lambda j: j["simulate_seconds"])
+    if name != "numpy":
         best["simulate_seconds_1_thread"] = min(j["simulate_seconds_1_thread"] for j in runs)
-        assert all(j["units"] == runs[0]["units"] for j in runs), "same seed, same results"
+        for j in runs:
+            assert units is None or j["units"] == units, f"{name}: results differ between builds"
+            units = j["units"]
     json.dump(best, open(f"{work}/{name}.json", "w"))
 PY
 
-python3 bench/analysis_mc.py compare "$work/rust.json" "$work/numpy.json"
-python3 - "$work/rust.json" "$work/numpy.json" "$rounds" <<'PY'
+python3 bench/analysis_mc.py compare "$work/portable.json" "$work/numpy.json"
+python3 - "$work" "$rounds" "${names[@]}" <<'PY'
 import json, sys
-r, n = (json.load(open(p)) for p in sys.argv[1:3])
-rounds = int(sys.argv[3])
-rt, r1, nt = r["simulate_seconds"], r["simulate_seconds_1_thread"], n["simulate_seconds"]
-print(f"rust:  {rt * 1000:7.1f} ms with {r['threads']} threads, {r1 * 1000:7.1f} ms with 1 "
-      f"(best of {7 * rounds}; target < 1000 ms); setup {r['setup_seconds'] * 1000:.1f} ms")
-print(f"numpy: {nt * 1000:7.1f} ms ({n['implementation']}, best of {5 * rounds})")
-print(f"ratio: rust is {nt / rt:.1f}× faster than numpy ({nt / r1:.1f}× on one thread)")
+work, rounds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+n = json.load(open(f"{work}/numpy.json"))
+nt = n["simulate_seconds"]
+for name in names:
+    r = json.load(open(f"{work}/{name}.json"))
+    rt, r1 = r["simulate_seconds"], r["simulate_seconds_1_thread"]
+    label = {"portable": "rust (portable)", "native": "rust (native)  "}[name]
+    print(f"{label}: {rt * 1000:6.1f} ms with {r['threads']} threads, {r1 * 1000:6.1f} ms with 1 "
+          f"(best of {7 * rounds}; target < 1000 ms); setup {r['setup_seconds'] * 1000:.1f} ms; "
+          f"{nt / rt:.1f}× numpy ({nt / r1:.1f}× on one thread)")
+print(f"numpy:           {nt * 1000:6.1f} ms ({n['implementation']}, best of {5 * rounds})")
+if len(names) > 1:
+    print("results: identical for every build and thread count")
 PY
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -295,6 +295,10 @@ struct Model {
     fixed_blocks: Vec<[f64; LANES]>,
     /// Per block of units, their fixed totals.
     fixed_total_blocks: Vec<[f64; LANES]>,
+    /// Per block of units, per column, the column's `base`, `slope` and `max` (zeros beyond).
+    col_blocks: Vec<ColumnBlock>,
+    /// Every column is bounded (see [`Column::bounded`]).
+    all_bounded: bool,
     max_total: Vec<f64>,
     adjustment: Vec<f64>,
     /// Survey-derived sub-criteria, one column each (in code order), over all units.
@@ -344,8 +348,6 @@ struct Column {
     bounded: bool,
     base: Vec<f64>,
     slope: Vec<f64>,
-    /// `base`, `slope` and `max` by blocks of units (padded with zeros).
-    blocks: Vec<ColumnBlock>,
 }
 
 const EPS: f64 = 1e-6;
@@ -657,7 +659,7 @@ pub fn simulate_with_progress(
         weight_jitter: settings.weight_jitter,
         class_minima: settings.class_minima.clone(),
         generator: format!(
-            "ChaCha8 (rand 0.10 rngs::ChaCha8Rng = rand_chacha 0.10 ChaCha8Rng), seed_from_u64(seed), stream = block of {BLOCK} replicates"
+            "ChaCha8 (rand 0.10 rngs::ChaCha8Rng = rand_chacha 0.10 ChaCha8Rng), seed_from_u64(seed), stream = block of {BLOCK} replicates, read as 32-bit words; normals by a 256-layer ziggurat, one word per draw on the fast path (docs/analysis.md, Reproducibility)"
         ),
         classes: set
             .classes
@@ -707,6 +709,8 @@ fn build_model(
         n_pad: n.next_multiple_of(LANES),
         fixed_blocks: Vec::new(),
         fixed_total_blocks: Vec::new(),
+        col_blocks: Vec::new(),
+        all_bounded: true,
         adjustment: by_pos.iter().map(|u| f(u.adjustment)).collect(),
         columns: Vec::new(),
         rank_basis: set.scoring.rank_basis,
@@ -761,7 +765,6 @@ fn build_model(
             bounded: true,
             base: vec![0.0; n],
             slope: vec![0.0; n],
-            blocks: Vec::new(),
         })
         .collect();
     for (p, unit) in by_pos.iter().enumerate() {
@@ -802,15 +805,16 @@ fn build_model(
         }
         m.fixed_total_blocks.push(padded(&m.fixed_total, b));
     }
-    for col in &mut m.columns {
-        col.blocks = (0..blocks)
-            .map(|b| ColumnBlock {
+    for b in 0..blocks {
+        for col in &m.columns {
+            m.col_blocks.push(ColumnBlock {
                 base: padded(&col.base, b),
                 slope: padded(&col.slope, b),
                 max: padded(&col.max, b),
-            })
-            .collect();
+            });
+        }
     }
+    m.all_bounded = m.columns.iter().all(|c| c.bounded);
     // Class minima as least admitted grid keys: key ≥ ⌈min·10^d⌉, or > ⌊min·10^d⌋.
     let own: Vec<Decimal> = set.classes.classes.iter().map(|c| c.min).collect();
     let d = set.scoring.decimals;
@@ -983,6 +987,10 @@ struct Scratch {
     /// A sparse column's normals in draw order; all normals by column and position.
     draws: Vec<f64>,
     z: Vec<f64>,
+    /// `z` by block of units, then column.
+    z_blocks: Vec<[f64; LANES]>,
+    /// Each column's area weight in this replicate.
+    col_weight: Vec<f64>,
     normals: draw::Scratch,
     totals: Vec<f64>,
     maxes: Vec<f64>,
@@ -1025,6 +1033,8 @@ impl Scratch {
             weights: vec![1.0; m.areas],
             draws: vec![0.0; draws],
             z: vec![0.0; m.columns.len() * m.n_pad],
+            z_blocks: vec![[0.0; LANES]; m.columns.len() * m.n_pad / LANES],
+            col_weight: Vec::with_capacity(m.columns.len()),
             normals: draw::Scratch::default(),
             totals: vec![0.0; m.n_pad],
             maxes: vec![0.0; n],
@@ -1118,6 +1128,46 @@ fn totals(m: &Model, s: &mut Scratch) {
         }
     }
     let areas = m.areas;
+    let cols = m.columns.len();
+    if m.all_bounded {
+        // Per replicate, each column's area weight, and its normals by block.
+        s.col_weight.clear();
+        s.col_weight
+            .extend(m.columns.iter().map(|c| s.weights[c.area]));
+        for (c, zc) in s.z.chunks_exact(m.n_pad).enumerate() {
+            for (b, z) in zc.chunks_exact(LANES).enumerate() {
+                s.z_blocks[b * cols + c].copy_from_slice(z);
+            }
+        }
+        for (b, out) in s.totals.chunks_exact_mut(LANES).enumerate() {
+            let mut acc = if weighted {
+                let mut acc = [0.0f64; LANES];
+                for (row, &w) in m.fixed_blocks[b * areas..(b + 1) * areas]
+                    .iter()
+                    .zip(&s.weights)
+                {
+                    for (x, &f) in acc.iter_mut().zip(row) {
+                        *x += w * f;
+                    }
+                }
+                acc
+            } else {
+                m.fixed_total_blocks[b]
+            };
+            for ((k, z), &wa) in m.col_blocks[b * cols..(b + 1) * cols]
+                .iter()
+                .zip(&s.z_blocks[b * cols..(b + 1) * cols])
+                .zip(&s.col_weight)
+            {
+                for j in 0..LANES {
+                    acc[j] += wa * k.max[j] * clamp01(k.base[j] + k.slope[j] * z[j]);
+                }
+            }
+            out.copy_from_slice(&acc);
+        }
+        return;
+    }
+    // Some column is not bounded: the general formula, column by column.
     for (b, out) in s.totals.chunks_exact_mut(LANES).enumerate() {
         let mut acc = if weighted {
             let mut acc = [0.0f64; LANES];
@@ -1133,11 +1183,11 @@ fn totals(m: &Model, s: &mut Scratch) {
         } else {
             m.fixed_total_blocks[b]
         };
-        for (col, zc) in m.columns.iter().zip(s.z.chunks_exact(m.n_pad)) {
+        for (c, (col, zc)) in m.columns.iter().zip(s.z.chunks_exact(m.n_pad)).enumerate() {
             let wa = s.weights[col.area];
             let z: &[f64; LANES] = zc[b * LANES..(b + 1) * LANES].try_into().expect("a block");
             if col.bounded {
-                let k = &col.blocks[b];
+                let k = &m.col_blocks[b * cols + c];
                 for j in 0..LANES {
                     acc[j] += wa * k.max[j] * clamp01(k.base[j] + k.slope[j] * z[j]);
                 }
