@@ -69,17 +69,25 @@ size() { curl -s -o /dev/null -w '%{size_download}' "$@"; }
 echo "pages: ranking $(size "$ranking") bytes; self-assessment $(size -H "Cookie: $cookie" "$sheet") bytes"
 grep -q 'name="d:1.1.1"' <(curl -s -H "Cookie: $cookie" "$sheet") || { echo "the self-assessment page is not the editable grid" >&2; exit 1; }
 
+# The server's CPU time (user + system, in clock ticks): with other work on the machine, CPU time
+# per request says more about the page than requests per second do.
+ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+hz=$(getconf CLK_TCK)
 run() {
   local name=$1; shift
   echo
   echo "== $name: wrk -t$threads -c$connections -d${duration}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  local out
+  local out t0 t1
+  t0=$(ticks)
   out=$(timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@")
-  echo "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors|^ +(50|90|99)%'
-  local rps p99
+  t1=$(ticks)
+  echo "$out" | grep -E 'requests in|Requests/sec|Non-2xx|Socket errors|^ +(50|90|99)%'
+  local rps p99 reqs cpu
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  echo "$name: ${rps} requests/s, p99 ${p99} (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  cpu=$(python3 -c "print(f'{($t1 - $t0) / $hz * 1000 / max($reqs, 1):.3f}')")
+  echo "$name: ${rps} requests/s, p99 ${p99}, server CPU ${cpu} ms per request (load average after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores)"
   if echo "$out" | grep -q 'Non-2xx'; then echo "$name: some answers were not 2xx" >&2; return 1; fi
 }
 # Warm up (connection pool, caches), then measure.

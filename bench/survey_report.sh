@@ -37,8 +37,10 @@ time_ms() {
     echo "scale=1; ($e - $s) / 1000000" | bc
 }
 
+table=("$bin" survey report "${survey[@]}" "${db[@]}")
 report=("$bin" survey report "${survey[@]}" --format json --out "$work/ours.json" "${db[@]}")
 "${report[@]}" # warm the page cache
+ours_table=$(for _ in $(seq "$runs"); do time_ms "${table[@]}"; done | best)
 ours=$(for _ in $(seq "$runs"); do time_ms "${report[@]}"; done | best)
 inproc=$("$bin" survey report "${survey[@]}" --format json --out "$work/ours.json" --timing "${db[@]}" 2>&1 >/dev/null |
     sed -n 's/^report: \(.*\) ms$/\1/p')
@@ -80,6 +82,7 @@ print(f"outputs agree: {len(ours['units'])} units, {n} responses, {compared} fig
       f"(item rates and Wilson intervals, element and overall indices with standard errors); "
       f"largest difference {worst:.2g} points")
 PY
-echo "parindex survey report: ${ours} ms per run, whole process (best of $runs; target < 50 ms); ${inproc} ms inside"
-echo "duckdb from raw rows:   ${peer} ms (best of 3, data already in memory)"
-python3 -c "print(f'ratio: parindex is {${peer}/max(${ours},0.001):.0f}x faster than DuckDB (target >= 10x)')"
+echo "parindex survey report (table): ${ours_table} ms, whole process (best of $runs; target < 50 ms)"
+echo "parindex survey report (JSON):  ${ours} ms, whole process (best of $runs); ${inproc} ms inside the process"
+echo "duckdb from raw rows:           ${peer} ms (best of 3, data already in memory)"
+python3 -c "print(f'ratio: parindex is {${peer}/max(${ours_table},0.001):.0f}x (table) / {${peer}/max(${ours},0.001):.0f}x (JSON) faster than DuckDB (target >= 10x)')"

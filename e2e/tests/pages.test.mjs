@@ -94,6 +94,11 @@ test('the secretariat prepares a round: sets (with a refused one), unit, officer
   await page.fill('#level', 'thunghiem');
   await Promise.all([page.waitForURL(/ok=created/), page.click('form[action="/don-vi"] button[type=submit]')]);
 
+  await page.goto(`${base}/don-vi/thunghiem1`);
+  await checkPage(page, 'unit', assert);
+  await page.goto(`${base}/ky`);
+  await checkPage(page, 'rounds', assert);
+
   await page.goto(`${base}/nguoi-dung`);
   await checkPage(page, 'users', assert);
   await page.fill('#username', OFFICER[0]);

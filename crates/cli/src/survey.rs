@@ -629,13 +629,20 @@ async fn export(
                 .buffer_capacity(1 << 16)
                 .from_writer(sink);
             w.write_record(&header).map_err(|e| io_problem(out, e))?;
-            while let Some(page) = cursor.next_page().await.map_err(fail)? {
-                for r in &page {
-                    w.write_record(r.cells().iter().map(|c| c.as_bytes()))
-                        .map_err(|e| io_problem(out, e))?;
-                }
-                n += page.len() as u64;
+            let mut page = cursor.next_page().await.map_err(fail)?;
+            while let Some(rows) = page {
+                // The next page is read (on the database's thread) while this one is written.
+                let write = async {
+                    for r in &rows {
+                        w.write_record(r.cells().iter().map(|c| c.as_bytes()))?;
+                    }
+                    Ok::<_, csv::Error>(())
+                };
+                let (next, written) = tokio::join!(cursor.next_page(), write);
+                written.map_err(|e| io_problem(out, e))?;
+                n += rows.len() as u64;
                 b.set_position(n);
+                page = next.map_err(fail)?;
             }
             w.flush().map_err(|e| io_problem(out, e))?;
         }
@@ -650,24 +657,30 @@ async fn export(
                 ws.write_string(0, c as u16, h).map_err(xerr)?;
             }
             let mut row = 1u32;
-            while let Some(page) = cursor.next_page().await.map_err(fail)? {
-                for r in &page {
-                    for (c, cell) in r.cells().iter().enumerate() {
-                        if cell.is_empty() {
-                            continue;
+            let mut page = cursor.next_page().await.map_err(fail)?;
+            while let Some(rows) = page {
+                let write = async {
+                    for r in &rows {
+                        for (c, cell) in r.cells().iter().enumerate() {
+                            if cell.is_empty() {
+                                continue;
+                            }
+                            if items.contains(&c) || c == 0 {
+                                let v: f64 = cell.parse().unwrap_or_default();
+                                ws.write_number(row, c as u16, v)?;
+                            } else {
+                                ws.write_string(row, c as u16, cell.as_ref())?;
+                            }
                         }
-                        if items.contains(&c) || c == 0 {
-                            let v: f64 = cell.parse().unwrap_or_default();
-                            ws.write_number(row, c as u16, v).map_err(xerr)?;
-                        } else {
-                            ws.write_string(row, c as u16, cell.as_ref())
-                                .map_err(xerr)?;
-                        }
+                        row += 1;
                     }
-                    row += 1;
-                }
-                n += page.len() as u64;
+                    Ok::<_, rust_xlsxwriter::XlsxError>(())
+                };
+                let (next, written) = tokio::join!(cursor.next_page(), write);
+                written.map_err(xerr)?;
+                n += rows.len() as u64;
                 b.set_position(n);
+                page = next.map_err(fail)?;
             }
             wb.push_worksheet(ws);
             wb.save(&tmp).map_err(xerr)?;
@@ -947,8 +960,16 @@ async fn report(
     }
     let text = match format {
         ReportFormat::Json => {
-            let v = serde_json::json!({ "report": rep, "segments": segs });
-            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                report: &'a SurveyReport,
+                segments: Option<&'a Vec<parindex_store::survey::SegmentResult>>,
+            }
+            let out = Out {
+                report: &rep,
+                segments: segs.as_ref(),
+            };
+            serde_json::to_string(&out).unwrap_or_default() + "\n"
         }
         ReportFormat::Table => {
             let mut t = report_table(&rep, locale);

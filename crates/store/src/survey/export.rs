@@ -132,74 +132,91 @@ impl ResponseCursor {
         let Some(tx) = self.tx.as_mut() else {
             return Ok(None);
         };
-        let rows = tx
-            .fetch_all(
-                q("SELECT r.id, u.code AS unit, r.channel, r.service_field, r.started_at, r.submitted_at, \
-                   r.received_at, r.answers, r.profile, r.expectations, r.free_text, r.other, r.status, r.flags \
+        // One row per page: the database joins each response's fields with a unit separator and
+        // the responses with a record separator, so the per-row cost of the driver is paid once
+        // per page (it dominated the export's time when read row by row).
+        let row = tx
+            .fetch_one(
+                q("SELECT CAST(COUNT(*) AS BIGINT) AS n, string_agg(line, $4 ORDER BY id) AS page FROM (\
+                   SELECT r.id AS id, CAST(r.id AS TEXT) || $5 || u.code || $5 || r.channel || $5 || \
+                   COALESCE(r.service_field, '') || $5 || COALESCE(CAST(r.started_at AS TEXT), '') || $5 || \
+                   CAST(r.submitted_at AS TEXT) || $5 || CAST(r.received_at AS TEXT) || $5 || r.answers || $5 || \
+                   r.profile || $5 || r.expectations || $5 || COALESCE(r.free_text, '') || $5 || \
+                   COALESCE(r.other, '') || $5 || r.status || $5 || r.flags AS line \
                    FROM survey_responses r JOIN units u ON u.id = r.unit_id \
-                   WHERE r.survey_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3")
+                   WHERE r.survey_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3) t")
                 .bind(self.ctx.survey.id)
                 .bind(self.last)
-                .bind(self.page),
+                .bind(self.page)
+                .bind(RECORD_SEP.to_string())
+                .bind(FIELD_SEP.to_string()),
             )
             .await?;
-        if rows.is_empty() {
+        let n = row.i64("n")?;
+        let page = row.opt_text("page")?.unwrap_or_default();
+        if n == 0 {
             if let Some(tx) = self.tx.take() {
                 tx.commit().await?;
             }
             return Ok(None);
         }
         let l = &self.ctx.layout;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id = r.i64("id")?;
-            let status = r.text("status")?;
-            let profile_text = r.text("profile")?;
-            let profile: Vec<String> = if l.profile.is_empty() {
-                Vec::new()
-            } else {
-                profile_text.split('|').map(str::to_string).collect()
+        let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        for line in page.split(RECORD_SEP) {
+            let f: Vec<&str> = line.split(FIELD_SEP).collect();
+            let corrupt = || Error::Corrupt(format!("exported response line '{line}'"));
+            if f.len() != 14 {
+                return Err(corrupt());
+            }
+            let id: i64 = f[0].parse().map_err(|_| corrupt())?;
+            let ts = |s: &str| s.parse::<i64>().map(Timestamp).map_err(|_| corrupt());
+            let split = |s: &str, len: usize| -> Vec<String> {
+                if len == 0 {
+                    Vec::new()
+                } else {
+                    s.split('|').map(str::to_string).collect()
+                }
             };
-            let expectations_text = r.text("expectations")?;
-            let expectations: Vec<String> = if l.areas.is_empty() {
-                Vec::new()
-            } else {
-                expectations_text.split('|').map(str::to_string).collect()
-            };
+            let profile = split(f[8], l.profile.len());
+            let expectations = split(f[9], l.areas.len());
             if profile.len() != l.profile.len() || expectations.len() != l.areas.len() {
                 return Err(Error::Corrupt(format!(
                     "response {id} does not match its questionnaire"
                 )));
             }
-            let other = match r.opt_text("other")? {
-                None => vec![String::new(); l.others.len()],
-                Some(json) => {
-                    let map: std::collections::BTreeMap<String, String> =
-                        serde_json::from_str(&json).map_err(|e| {
-                            Error::Corrupt(format!("response {id}: other answers: {e}"))
-                        })?;
-                    l.others
-                        .iter()
-                        .map(|(c, _, _)| map.get(c).cloned().unwrap_or_default())
-                        .collect()
-                }
+            let other = if f[11].is_empty() {
+                vec![String::new(); l.others.len()]
+            } else {
+                let map: std::collections::BTreeMap<String, String> = serde_json::from_str(f[11])
+                    .map_err(|e| {
+                    Error::Corrupt(format!("response {id}: other answers: {e}"))
+                })?;
+                l.others
+                    .iter()
+                    .map(|(c, _, _)| map.get(c).cloned().unwrap_or_default())
+                    .collect()
             };
+            let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
             out.push(ResponseRecord {
-                other,
                 id,
-                unit: r.text("unit")?,
-                channel: r.text("channel")?,
-                service_field: r.opt_text("service_field")?,
-                started_at: r.opt_ts("started_at")?,
-                submitted_at: r.ts("submitted_at")?,
-                received_at: r.ts("received_at")?,
-                answers: parse_answers(&r.text("answers")?, l.item_codes.len())?,
+                unit: f[1].to_string(),
+                channel: f[2].to_string(),
+                service_field: opt(f[3]),
+                started_at: if f[4].is_empty() {
+                    None
+                } else {
+                    Some(ts(f[4])?)
+                },
+                submitted_at: ts(f[5])?,
+                received_at: ts(f[6])?,
+                answers: parse_answers(f[7], l.item_codes.len())?,
                 profile,
                 expectations,
-                free_text: r.opt_text("free_text")?,
-                status: ResponseStatus::parse(&status)
-                    .ok_or_else(|| Error::Corrupt(format!("response status '{status}'")))?,
-                flags: Flags::parse(&r.text("flags")?)
+                free_text: opt(f[10]),
+                other,
+                status: ResponseStatus::parse(f[12])
+                    .ok_or_else(|| Error::Corrupt(format!("response status '{}'", f[12])))?,
+                flags: Flags::parse(f[13])
                     .ok_or_else(|| Error::Corrupt("response flags".into()))?,
             });
             self.last = id;
@@ -207,6 +224,11 @@ impl ResponseCursor {
         Ok(Some(out))
     }
 }
+
+/// Separators of the page text: ASCII record and unit separators, which validation keeps out of
+/// every stored text.
+const RECORD_SEP: char = '\u{1e}';
+const FIELD_SEP: char = '\u{1f}';
 
 impl Db {
     /// A cursor over every response of a survey (all statuses), `page` rows at a time.

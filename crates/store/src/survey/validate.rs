@@ -163,6 +163,13 @@ pub(crate) fn closed(s: &Survey) -> Problems {
     )])
 }
 
+/// Control characters other than line breaks and tabs (the export uses two of them as
+/// separators, and no form has a use for them).
+fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 fn marker(survey_id: i64, value: &Option<String>) -> Option<String> {
     value
         .as_deref()
@@ -417,6 +424,13 @@ pub fn validate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(parindex_core::text::nfc);
+    if free_text.as_deref().is_some_and(has_control) {
+        p.push(Problem::new(
+            at("free_text"),
+            "ý kiến khác có ký tự điều khiển không hợp lệ",
+            "the free text holds control characters",
+        ));
+    }
     if free_text
         .as_ref()
         .is_some_and(|t| t.chars().count() > MAX_FREE_TEXT)
@@ -518,9 +532,9 @@ fn other_answers(
             QuestionKind::Date => Timestamp::parse_rfc3339(&format!("{v}T00:00:00Z"))
                 .filter(|_| v.len() == 10)
                 .map(|_| v.to_string()),
-            QuestionKind::Text | QuestionKind::Note => {
-                (v.chars().count() <= MAX_FREE_TEXT).then(|| parindex_core::text::nfc(v))
-            }
+            QuestionKind::Text | QuestionKind::Note => (v.chars().count() <= MAX_FREE_TEXT
+                && !has_control(v))
+            .then(|| parindex_core::text::nfc(v)),
         };
         match normalised {
             Some(n) => {

@@ -252,6 +252,9 @@ async fn bad_inputs_are_refused_and_nothing_is_stored() {
         r.started_at = Some(Timestamp::now());
         r.submitted_at = Some(Timestamp::now().plus_seconds(-100));
         assert_eq!(field_of(r), ["started_at"]);
+        let mut r = raw("SNV", &[4]);
+        r.free_text = Some("a\u{1e}b".into());
+        assert_eq!(field_of(r), ["free_text"]);
         // Several at once are all reported.
         let mut r = raw("UBND-X", &[4]);
         r.answers.insert("1.1".into(), "0".into());

@@ -1,12 +1,16 @@
-//! Two small read caches for the busiest pages, one per application: a round (state, deadlines,
-//! groups) for two seconds, and the parsed criteria set of a group once its round is no longer a
+//! Small read caches for the busiest pages, one per application: a round (state, deadlines,
+//! groups) for two seconds; the parsed criteria set of a group once its round is no longer a
 //! draft (a set can change only while its round is a draft, and a round never goes back to
-//! draft). What a page shows from them may lag a change by two seconds; every write still goes
-//! through the API, which reads the database.
+//! draft); and a sheet's entries and evidence under the sheet's version, which the store changes
+//! in the same transaction as every change to the sheet, its entries, proposals and evidence, so
+//! a version names one content. What a page shows of a round may lag a change by two seconds;
+//! every write still goes through the API, which reads the database.
 
 use parindex_core::set::CriteriaSet;
 use parindex_store::Db;
+use parindex_store::evidence::Evidence;
 use parindex_store::rounds::{Round, RoundState};
+use parindex_store::sheets::Entry;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,6 +24,16 @@ pub(crate) struct Cache(Arc<Inner>);
 struct Inner {
     rounds: Mutex<HashMap<i32, (Instant, Round)>>,
     sets: Mutex<HashMap<(i32, String), Arc<CriteriaSet>>>,
+    sheets: Mutex<HashMap<(i32, String), Versioned>>,
+}
+
+/// A sheet's latest content seen, with the version it was read at.
+type Versioned = (i64, Arc<SheetContent>);
+
+/// What a sheet holds besides its own row: every sub-criterion and the evidence.
+pub(crate) struct SheetContent {
+    pub entries: Vec<Entry>,
+    pub evidence: Vec<Evidence>,
 }
 
 impl Cache {
@@ -58,5 +72,22 @@ impl Cache {
             map.insert(key, set.clone());
         }
         Ok(set)
+    }
+
+    /// A sheet's content at `version`, if it was read at that version.
+    pub fn content(&self, year: i32, unit: &str, version: i64) -> Option<Arc<SheetContent>> {
+        let map = self.0.sheets.lock().ok()?;
+        match map.get(&(year, unit.to_string())) {
+            Some((v, c)) if *v == version => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps a sheet's content read at `version` (the caller has checked that the version did
+    /// not change while it read).
+    pub fn keep(&self, year: i32, unit: &str, version: i64, content: Arc<SheetContent>) {
+        if let Ok(mut map) = self.0.sheets.lock() {
+            map.insert((year, unit.to_string()), (version, content));
+        }
     }
 }

@@ -8,7 +8,14 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// (key, Vietnamese, English).
-const CATALOGUE: &[(&str, &str, &str)] = &[
+pub(crate) type Entry = (&'static str, &'static str, &'static str);
+
+/// Every part of the catalogue: this file's, and those of page modules that keep their own
+/// texts beside their code (one line each here).
+const PARTS: &[&[Entry]] = &[CATALOGUE];
+
+/// The frame, errors, sign-in, account, rounds, sheets, results, units and users.
+const CATALOGUE: &[Entry] = &[
     // Frame
     ("app.name", "Chỉ số CCHC", "PAR Index"),
     (
@@ -778,7 +785,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
 
 fn index() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     static INDEX: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    INDEX.get_or_init(|| CATALOGUE.iter().map(|&(k, vi, en)| (k, (vi, en))).collect())
+    INDEX.get_or_init(|| entries().map(|&(k, vi, en)| (k, (vi, en))).collect())
+}
+
+fn entries() -> impl Iterator<Item = &'static Entry> {
+    PARTS.iter().flat_map(|part| part.iter())
 }
 
 /// The text of `key` in `lang`; the key itself if the catalogue lacks it (a test keeps that from
@@ -807,12 +818,12 @@ mod tests {
     #[test]
     fn both_languages_have_every_key_once() {
         let mut seen = BTreeSet::new();
-        for (k, vi, en) in CATALOGUE {
+        for (k, vi, en) in entries() {
             assert!(seen.insert(*k), "key {k} appears twice");
             assert!(!vi.trim().is_empty(), "{k} has no Vietnamese text");
             assert!(!en.trim().is_empty(), "{k} has no English text");
         }
-        assert_eq!(index().len(), CATALOGUE.len());
+        assert_eq!(index().len(), entries().count());
     }
 
     /// Every key-shaped string in the templates and the page code (`"nav.units"`, with a prefix
@@ -820,8 +831,7 @@ mod tests {
     #[test]
     fn every_key_used_exists() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let prefixes: BTreeSet<&str> = CATALOGUE
-            .iter()
+        let prefixes: BTreeSet<&str> = entries()
             .filter_map(|(k, _, _)| k.split('.').next())
             .collect();
         let mut missing = Vec::new();

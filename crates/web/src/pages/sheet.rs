@@ -6,10 +6,10 @@
 //! "Save" button saves every row without JavaScript. Also: the sheet's state changes, one
 //! sub-criterion with its evidence (upload, download, removal) and audit trail.
 
-use crate::api::readable_sheet;
+use crate::api::{can_read, readable_sheet};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::pages::cache::Cache;
+use crate::pages::cache::{Cache, SheetContent};
 use crate::pages::form::Form;
 use crate::pages::guard::see_other;
 use crate::pages::internal::{Api, Refusal, refusal};
@@ -52,9 +52,33 @@ pub(crate) struct Loaded {
     pub sheet: Sheet,
     pub round: Round,
     pub set: Arc<CriteriaSet>,
-    /// Every sub-criterion, in code order.
-    pub entries: Vec<Entry>,
-    pub evidence: Vec<Evidence>,
+    /// Every sub-criterion in code order, and the evidence.
+    pub content: Arc<SheetContent>,
+}
+
+impl Loaded {
+    pub fn entries(&self) -> &[Entry] {
+        &self.content.entries
+    }
+    pub fn evidence(&self) -> &[Evidence] {
+        &self.content.evidence
+    }
+}
+
+/// The sheet's row, read with the one query for the round's sheets (cheaper than the store's
+/// transaction for one sheet); the refusals (no such round, unit or sheet; not allowed) stay the
+/// API's.
+async fn sheet_row(state: &AppState, c: &Caller, year: i32, unit: &str) -> PageResult<Sheet> {
+    match state
+        .db()
+        .sheets(year)
+        .await?
+        .into_iter()
+        .find(|s| s.unit == unit)
+    {
+        Some(s) if can_read(c, &s) => Ok(s),
+        _ => Ok(readable_sheet(state, c, year, unit).await?),
+    }
 }
 
 pub(crate) async fn load(
@@ -64,25 +88,38 @@ pub(crate) async fn load(
     year: i32,
     unit: &str,
 ) -> PageResult<Loaded> {
-    let sheet = readable_sheet(state, c, year, unit).await?;
     let db = state.db();
-    // The rest is independent: read it at once (SQLite in WAL mode reads in parallel).
+    let sheet = sheet_row(state, c, year, unit).await?;
     let round_and_set = async {
         let round = cache.round(db, year).await?;
         let set = cache.set(db, &round, &sheet.group).await?;
         Ok::<_, parindex_store::Error>((round, set))
     };
+    if let Some(content) = cache.content(year, unit, sheet.version) {
+        let (round, set) = round_and_set.await?;
+        return Ok(Loaded {
+            sheet,
+            round,
+            set,
+            content,
+        });
+    }
+    // Independent reads at once (SQLite in WAL mode reads in parallel).
     let ((round, set), entries, evidence) = tokio::try_join!(
         round_and_set,
         db.entries(year, unit),
         db.evidence_of(year, unit)
     )?;
+    let content = Arc::new(SheetContent { entries, evidence });
+    // Kept only if nothing changed the sheet while it was read.
+    if sheet_row(state, c, year, unit).await?.version == sheet.version {
+        cache.keep(year, unit, sheet.version, content.clone());
+    }
     Ok(Loaded {
         sheet,
         round,
         set,
-        entries,
-        evidence,
+        content,
     })
 }
 
@@ -346,10 +383,13 @@ fn choice(rule: &Rule, allow_na: bool, declared: &str, lang: Locale) -> Input {
 pub(crate) fn rows(l: &Locale, data: &Loaded, area: &str, rights: &Rights, base: &str) -> Vec<Row> {
     let lang = *l;
     let level = data.sheet.level.as_deref();
-    let by_code: HashMap<&str, &Entry> =
-        data.entries.iter().map(|e| (e.code.as_str(), e)).collect();
+    let by_code: HashMap<&str, &Entry> = data
+        .entries()
+        .iter()
+        .map(|e| (e.code.as_str(), e))
+        .collect();
     let mut files: HashMap<&str, Vec<FileView>> = HashMap::new();
-    for ev in &data.evidence {
+    for ev in data.evidence() {
         if let Some(code) = &ev.code {
             files.entry(code.as_str()).or_default().push(FileView {
                 href: format!("{base}/tai-lieu/{}", ev.id),
@@ -504,12 +544,15 @@ fn summary(lang: Locale, data: &Loaded) -> Summary {
         a1_total: String::new(),
         final_total: String::new(),
         max_total: String::new(),
-        evidence: data.evidence.len(),
+        evidence: data.evidence().len(),
     };
     let (mut own, mut a1, mut fin, mut max) =
         (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    let by_code: HashMap<&str, &Entry> =
-        data.entries.iter().map(|e| (e.code.as_str(), e)).collect();
+    let by_code: HashMap<&str, &Entry> = data
+        .entries()
+        .iter()
+        .map(|e| (e.code.as_str(), e))
+        .collect();
     for &i in data.set.leaves() {
         let node = &data.set.nodes[i];
         let code = node.code.to_string();
@@ -943,7 +986,7 @@ async fn save_area(
     };
     let mut errors: HashMap<String, Vec<String>> = HashMap::new();
     let mut status = StatusCode::OK;
-    for e in &data.entries {
+    for e in data.entries() {
         let Some((path, body)) = row_request(kind, year, &unit, &e.code, &form, e) else {
             continue;
         };
@@ -1016,7 +1059,7 @@ async fn save_row(
     form: Form,
 ) -> PageResult {
     let data = load(&state, &cache, &c, year, &unit).await?;
-    let Some(current) = data.entries.iter().find(|e| e.code == code) else {
+    let Some(current) = data.entries().iter().find(|e| e.code == code) else {
         return Err(PageError::not_found(
             format!("không có tiêu chí thành phần {code}"),
             format!("there is no sub-criterion {code}"),
@@ -1220,7 +1263,7 @@ async fn item_view(
         SheetState::SelfAssessing | SheetState::ExplanationRequested
     );
     let files = data
-        .evidence
+        .evidence()
         .iter()
         .filter(|e| e.code.as_deref() == Some(code))
         .map(|e| {

@@ -9,7 +9,7 @@ use super::view::{CSP, Frame, Opt, QuestionnaireView, segment};
 use super::{DEVICE_COOKIE, RESPONSE_LIMIT};
 use crate::app::AppState;
 use crate::auth::{PeerAddr, random_hex};
-use crate::locale::{Lang, cookie, request_locale};
+use crate::locale::{Lang, request_locale};
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
@@ -291,7 +291,7 @@ struct FormPage {
 
 /// A new device marker when the browser has none: 256 random bits, `HttpOnly`, a year long.
 fn device_cookie(state: &AppState, headers: &HeaderMap) -> Option<(String, HeaderValue)> {
-    if cookie(headers, DEVICE_COOKIE).is_some_and(|v| v.len() == 64) {
+    if super::device_marker(headers).is_some() {
         return None;
     }
     let value = random_hex();
@@ -526,7 +526,7 @@ async fn send(
     let new_device = device_cookie(&state, &headers);
     raw.device = match &new_device {
         Some((v, _)) => Some(v.clone()),
-        None => cookie(&headers, DEVICE_COOKIE).map(str::to_string),
+        None => super::device_marker(&headers),
     };
     let source = super::limit::source_key(&state.client_ip(&headers, peer));
     raw.source = Some(source.clone());

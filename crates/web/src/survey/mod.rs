@@ -41,6 +41,7 @@ use parindex_core::locale::Locale;
 use parindex_store::Db;
 use parindex_store::survey::{IngestHandle, IngestOptions, SurveyContext, spawn_ingest};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -57,15 +58,20 @@ pub const RESPONSE_LIMIT: usize = 64 * 1024;
 /// each response.
 pub const DEVICE_COOKIE: &str = "parindex_device";
 
-/// Loaded surveys by (year, code), with when they were loaded.
-type ContextCache = RwLock<HashMap<(i32, String), (Instant, Arc<SurveyContext>)>>;
+/// A loaded survey and when it was loaded.
+struct Cached {
+    at: Instant,
+    ctx: Arc<SurveyContext>,
+    /// A request is reloading it.
+    refreshing: AtomicBool,
+}
 
 /// What the survey routes share: the writer's handle, the loaded surveys, the open link's rate
 /// limiter.
 pub struct SurveyRuntime {
     options: IngestOptions,
     ingest: OnceLock<IngestHandle>,
-    contexts: ContextCache,
+    contexts: RwLock<HashMap<(i32, String), Cached>>,
     limiter: RateLimiter,
     public_url: Option<String>,
 }
@@ -135,7 +141,9 @@ impl SurveyRuntime {
         self.options
     }
 
-    /// The survey's context, from the cache when fresh.
+    /// The survey's context, from the cache when fresh. When it is stale, one request reloads
+    /// it while the others go on with the stale one (a burst of requests does not reload it a
+    /// hundred times at once).
     pub async fn context(
         &self,
         db: &Db,
@@ -144,17 +152,40 @@ impl SurveyRuntime {
     ) -> parindex_store::Result<Arc<SurveyContext>> {
         let key = (year, code.to_string());
         if let Ok(map) = self.contexts.read()
-            && let Some((at, ctx)) = map.get(&key)
-            && at.elapsed() < CONTEXT_TTL
+            && let Some(c) = map.get(&key)
         {
-            return Ok(ctx.clone());
+            if c.at.elapsed() < CONTEXT_TTL {
+                return Ok(c.ctx.clone());
+            }
+            // A reload that never finished (its request was dropped) does not block others.
+            let stuck = c.at.elapsed() > CONTEXT_TTL * 5;
+            if c.refreshing.swap(true, Ordering::AcqRel) && !stuck {
+                return Ok(c.ctx.clone());
+            }
         }
-        let ctx = db.survey_context(year, code).await?;
-        if let Ok(mut map) = self.contexts.write() {
-            // Only surveys that exist get here, so the map stays as small as the surveys.
-            map.insert(key, (Instant::now(), ctx.clone()));
+        let loaded = db.survey_context(year, code).await;
+        let mut map = self
+            .contexts
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match loaded {
+            Ok(ctx) => {
+                // Only surveys that exist get here, so the map stays as small as the surveys.
+                map.insert(
+                    key,
+                    Cached {
+                        at: Instant::now(),
+                        ctx: ctx.clone(),
+                        refreshing: AtomicBool::new(false),
+                    },
+                );
+                Ok(ctx)
+            }
+            Err(e) => {
+                map.remove(&key);
+                Err(e)
+            }
         }
-        Ok(ctx)
     }
 
     /// Drops a survey's cached context (after a change of its state).
@@ -186,6 +217,18 @@ impl SurveyRuntime {
         };
         format!("{scheme}://{host}")
     }
+}
+
+/// The device marker a request carries (the cookie), if it looks like one of ours: 16 to 128
+/// letters, digits, `-` or `_`. Anything else is ignored rather than refused.
+pub(crate) fn device_marker(headers: &HeaderMap) -> Option<String> {
+    crate::locale::cookie(headers, DEVICE_COOKIE)
+        .filter(|v| {
+            (16..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string)
 }
 
 /// Whether cookies should be `Secure`: as configured, else when a TLS proxy says so.

@@ -2,13 +2,13 @@
 //! for the open link of a unit or with a one-time token (`?token=`, `?ma=` or the `token` field).
 //! Answers 201 only once the response is committed.
 
+use super::RESPONSE_LIMIT;
 use super::submit::{Refusal, submit};
-use super::{DEVICE_COOKIE, RESPONSE_LIMIT};
 use crate::app::AppState;
 use crate::auth::PeerAddr;
 use crate::error::{Error, problem};
 use crate::extract::Path;
-use crate::locale::{Lang, cookie};
+use crate::locale::Lang;
 use crate::views::ErrorBody;
 use axum::body::Body;
 use axum::extract::State;
@@ -231,7 +231,7 @@ async fn handle(
         channel,
         service_field: input.service_field,
         token: query_token(uri).or(input.token),
-        device: cookie(headers, DEVICE_COOKIE).map(str::to_string),
+        device: super::device_marker(headers),
         source: Some(super::limit::source_key(&source)),
         started_at,
         submitted_at: None,

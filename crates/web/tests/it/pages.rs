@@ -169,6 +169,18 @@ async fn template() -> PathBuf {
             return root.join("data");
         }
         if std::fs::create_dir(&lock).is_ok() {
+            // Templates of earlier builds are no longer used.
+            if let Ok(entries) = std::fs::read_dir(root.parent().unwrap()) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.starts_with("pages-demo-")
+                        && !name.ends_with(".lock")
+                        && e.path() != root
+                    {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
             let _ = std::fs::remove_dir_all(&root);
             std::fs::create_dir_all(root.join("data")).unwrap();
             seed_into(&root.join("data")).await;
