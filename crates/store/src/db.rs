@@ -29,7 +29,11 @@ macro_rules! migrations {
     };
 }
 
-migrations!["20251128000001_initial", "20251128000002_survey", "20251128000003_portal"];
+migrations![
+    "20251128000001_initial",
+    "20251128000002_survey",
+    "20251128000003_portal"
+];
 
 /// How long a SQLite writer waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
