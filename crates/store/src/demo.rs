@@ -547,10 +547,123 @@ pub async fn seed_demo(
             db.close_round(2018, &ctx.secretariat).await?;
         }
     }
+    progress("portal");
+    seed_portal(db, &ctx.secretariat).await?;
     Ok(DemoSummary {
         accounts,
         units: DEPARTMENTS.len() + DISTRICTS.len(),
         entries: ctx.entries,
         evidence: ctx.files,
     })
+}
+
+/// The portal's demo content: categories, news (one hot, two featured), this week's calendar and
+/// a few linked websites, so `serve --demo` shows a living portal.
+async fn seed_portal(db: &Db, by: &Actor) -> Result<()> {
+    use crate::portal::{EventInput, NewsInput};
+    for (code, name) in [
+        ("tin-cchc", "Tin cải cách hành chính"),
+        ("thong-bao", "Thông báo"),
+        ("van-ban", "Văn bản chỉ đạo"),
+    ] {
+        db.put_category(code, name, by).await?;
+    }
+    let now = Timestamp::now();
+    let day = 86_400;
+    let news = [
+        (
+            "tin-cchc",
+            "Công bố Chỉ số cải cách hành chính năm 2018 của các sở, ban, ngành và UBND cấp huyện",
+            "UBND tỉnh công bố kết quả xác định Chỉ số CCHC năm 2018 theo Quyết định số 1185/QĐ-UBND.",
+            "<p>Ngày 20/4/2019, UBND tỉnh ban hành <strong>Quyết định số 1185/QĐ-UBND</strong> công bố Chỉ số cải cách hành chính năm 2018.</p><p>Kết quả được công khai trên Cổng thông tin để người dân và doanh nghiệp theo dõi.</p>",
+            true,
+            true,
+            -30,
+        ),
+        (
+            "thong-bao",
+            "Thông báo lịch thẩm định Chỉ số CCHC năm 2019",
+            "Hội đồng thẩm định làm việc với các đơn vị theo lịch công tác tuần.",
+            "<p>Sở Nội vụ thông báo lịch thẩm định kết quả tự đánh giá năm 2019. Các đơn vị chuẩn bị tài liệu kiểm chứng đầy đủ.</p>",
+            false,
+            true,
+            -7,
+        ),
+        (
+            "tin-cchc",
+            "Đồng Nai và các tỉnh chia sẻ kinh nghiệm cải cách thủ tục hành chính",
+            "Đoàn công tác trao đổi kinh nghiệm về một cửa liên thông và dịch vụ công trực tuyến.",
+            "<p>Đoàn công tác của tỉnh đã làm việc tại Đồng Nai, tìm hiểu mô hình bộ phận một cửa hiện đại và dịch vụ công trực tuyến mức độ 4.</p>",
+            false,
+            false,
+            -3,
+        ),
+        (
+            "van-ban",
+            "Kế hoạch khảo sát sự hài lòng của người dân (SIPAS) năm 2019",
+            "Kế hoạch đo lường sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính.",
+            "<p>Khảo sát được thực hiện tại bộ phận một cửa các cấp, với phiếu giấy và phiếu trực tuyến.</p>",
+            true,
+            false,
+            -1,
+        ),
+    ];
+    for (category, title, summary, body, hot, featured, days) in news {
+        let input = NewsInput {
+            category: category.into(),
+            title: title.into(),
+            summary: summary.into(),
+            body_html: body.into(),
+            hot,
+            featured,
+            published_at: Some(now.plus_seconds(days * day)),
+        };
+        db.create_news(&input, by).await?;
+    }
+    // This week's work calendar, around today.
+    for (offset_hours, title, location, chair) in [
+        (
+            -20,
+            "Họp Hội đồng thẩm định Chỉ số CCHC năm 2019",
+            "Phòng họp số 1, Sở Nội vụ",
+            "Giám đốc Sở Nội vụ",
+        ),
+        (
+            2,
+            "Làm việc với Sở Khoa học và Công nghệ về kết quả tự đánh giá",
+            "Sở Khoa học và Công nghệ",
+            "Phó Giám đốc Sở Nội vụ",
+        ),
+        (
+            26,
+            "Kiểm tra công tác cải cách hành chính tại UBND huyện",
+            "UBND huyện",
+            "Trưởng phòng CCHC",
+        ),
+    ] {
+        let starts = now.plus_seconds(offset_hours * 3600);
+        db.add_event(
+            &EventInput {
+                starts_at: Some(starts),
+                ends_at: Some(starts.plus_seconds(2 * 3600)),
+                title: title.into(),
+                location: location.into(),
+                chair: chair.into(),
+                participants: "Các thành viên Hội đồng".into(),
+            },
+            by,
+        )
+        .await?;
+    }
+    for (n, (title, url)) in [
+        ("Cổng Dịch vụ công quốc gia", "https://dichvucong.gov.vn"),
+        ("Bộ Nội vụ", "https://moha.gov.vn"),
+        ("Cổng thông tin điện tử Chính phủ", "https://chinhphu.vn"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        db.put_link(title, url, n as i64, by).await?;
+    }
+    Ok(())
 }

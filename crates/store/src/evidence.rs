@@ -335,7 +335,7 @@ impl EvidenceStore {
     }
 
     /// The kind of a staged file by its content.
-    async fn sniff_staged(&self, staged: &Staged) -> Result<Option<Kind>> {
+    pub(crate) async fn sniff_staged(&self, staged: &Staged) -> Result<Option<Kind>> {
         if staged.head.starts_with(ZIP_MAGIC) {
             // The ZIP directory is at the end: read the file (bounded by the upload limit).
             Ok(sniff(&tokio::fs::read(staged.tmp.path()).await?))

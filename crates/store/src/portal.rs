@@ -4,10 +4,12 @@
 
 use crate::audit::{self, Change};
 use crate::db::{Backend, Row, q};
+use crate::evidence::{EvidenceStore, Kind};
 use crate::time::Timestamp;
 use crate::{Actor, Db, Entity, Error, Result};
 use parindex_core::diag::{Location, Problem, Problems};
 use parindex_core::text::{fold, nfc};
+use tokio::io::AsyncRead;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
@@ -750,6 +752,184 @@ impl Db {
             .await?
             .i64("n")?;
         Ok((today, total))
+    }
+}
+
+/// A file attached to a news item (PDF, DOCX, XLSX, JPG or PNG), stored by content in the
+/// evidence directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    pub news_slug: String,
+    pub sha256: String,
+    pub original_name: String,
+    pub kind: Kind,
+    pub size: i64,
+}
+
+fn attachment_from_row(r: &Row) -> Result<Attachment> {
+    let k = r.text("kind")?;
+    Ok(Attachment {
+        id: r.i64("id")?,
+        news_slug: r.text("slug")?,
+        sha256: r.text("sha256")?,
+        original_name: r.text("original_name")?,
+        kind: Kind::parse(&k).ok_or_else(|| Error::Corrupt(format!("attachment kind '{k}'")))?,
+        size: r.i64("size")?,
+    })
+}
+
+const ATTACHMENT_SELECT: &str = "SELECT a.id, n.slug, a.sha256, a.original_name, a.kind, a.size \
+    FROM news_attachments a JOIN news n ON n.id = a.news_id";
+
+impl EvidenceStore {
+    /// Attaches a file to a news item: streamed, size-limited and checked by content like
+    /// evidence (the name's extension must agree with the bytes); a refused file leaves no row
+    /// and no file.
+    pub async fn put_news_attachment<R: AsyncRead + Unpin>(
+        &self,
+        db: &Db,
+        slug: &str,
+        original_name: &str,
+        reader: R,
+        by: &Actor,
+    ) -> Result<Attachment> {
+        let claimed = Kind::from_name(original_name).ok_or_else(|| {
+            Error::invalid(
+                "file",
+                format!("\"{original_name}\": chỉ nhận tệp PDF, DOCX, XLSX, JPG hoặc PNG"),
+                format!("\"{original_name}\": only PDF, DOCX, XLSX, JPG or PNG files are accepted"),
+            )
+        })?;
+        let news = db.news_item(slug).await?;
+        let staged = self.stage(reader).await?;
+        let sniffed = self.sniff_staged(&staged).await?;
+        if sniffed != Some(claimed) {
+            return Err(Error::invalid(
+                "file",
+                format!(
+                    "nội dung của \"{original_name}\" không phải tệp {}",
+                    claimed.as_str().to_uppercase()
+                ),
+                format!(
+                    "the content of \"{original_name}\" is not a {} file",
+                    claimed.as_str().to_uppercase()
+                ),
+            ));
+        }
+        let now = Timestamp::now();
+        let sha = staged.sha256.clone();
+        let size = i64::try_from(staged.size).unwrap_or(i64::MAX);
+        let mut tx = db.begin().await?;
+        let id = tx
+            .fetch_one(
+                q(
+                    "INSERT INTO news_attachments (news_id, sha256, original_name, kind, size) \
+                   VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(news.id)
+                .bind(&sha)
+                .bind(nfc(original_name))
+                .bind(claimed.as_str())
+                .bind(size),
+            )
+            .await?
+            .i64("id")?;
+        audit::append(
+            &mut tx,
+            by,
+            now,
+            Change::new("create", "news_attachment", id.to_string())
+                .new_value(format!("{slug}: {original_name} ({sha})")),
+        )
+        .await?;
+        // Files are shared by content: one already there (evidence or another attachment) stays.
+        self.place(staged).await?;
+        tx.commit().await?;
+        db.news_attachment(slug, id).await
+    }
+}
+
+impl Db {
+    /// A news item's attachments, in the order they were added.
+    pub async fn news_attachments(&self, slug: &str) -> Result<Vec<Attachment>> {
+        let sql = crate::db::Q::owned(format!(
+            "{ATTACHMENT_SELECT} WHERE n.slug = $1 ORDER BY a.id"
+        ));
+        self.fetch_all(sql.bind(slug))
+            .await?
+            .iter()
+            .map(attachment_from_row)
+            .collect()
+    }
+
+    /// One attachment, reached through its news item (another item's id is not found).
+    pub async fn news_attachment(&self, slug: &str, id: i64) -> Result<Attachment> {
+        let sql = crate::db::Q::owned(format!(
+            "{ATTACHMENT_SELECT} WHERE n.slug = $1 AND a.id = $2"
+        ));
+        let row = self
+            .fetch_optional(sql.bind(slug).bind(id))
+            .await?
+            .ok_or_else(|| Error::not_found(Entity::NewsAttachment, id.to_string()))?;
+        attachment_from_row(&row)
+    }
+
+    /// Detaches a file from a news item; the file stays (shared by content, maybe in a backup).
+    pub async fn delete_news_attachment(&self, slug: &str, id: i64, by: &Actor) -> Result<()> {
+        let old = self.news_attachment(slug, id).await?;
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        tx.execute(q("DELETE FROM news_attachments WHERE id = $1").bind(id))
+            .await?;
+        audit::append(
+            &mut tx,
+            by,
+            now,
+            Change::new("delete", "news_attachment", id.to_string()).field(
+                "sha256",
+                Some(old.sha256),
+                None,
+            ),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Every published news item's slug and last change, newest first (the sitemap and feed).
+    pub async fn news_index(&self, now: Timestamp, limit: i64) -> Result<Vec<(String, Timestamp)>> {
+        let rows = self
+            .fetch_all(
+                q(
+                    "SELECT slug, updated_at FROM news WHERE published_at <= $1 \
+                   ORDER BY published_at DESC, id DESC LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.text("slug")?, r.ts("updated_at")?)))
+            .collect()
+    }
+
+    pub async fn delete_link(&self, id: i64, by: &Actor) -> Result<()> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(q("DELETE FROM links WHERE id = $1").bind(id))
+            .await?;
+        if n == 0 {
+            return Err(Error::not_found(Entity::Link, id.to_string()));
+        }
+        audit::append(
+            &mut tx,
+            by,
+            now,
+            Change::new("delete", "link", id.to_string()),
+        )
+        .await?;
+        tx.commit().await
     }
 }
 
