@@ -35,6 +35,7 @@ struct Inner {
     throttle: Throttle,
     metrics: Metrics,
     survey: crate::survey::SurveyRuntime,
+    visits: crate::visits::Visits,
 }
 
 impl AppState {
@@ -50,6 +51,7 @@ impl AppState {
             throttle,
             metrics: Metrics::default(),
             survey: crate::survey::SurveyRuntime::from_env(),
+            visits: crate::visits::Visits::default(),
         }))
     }
     pub fn db(&self) -> &Db {
@@ -71,6 +73,10 @@ impl AppState {
     /// rate limit.
     pub fn survey(&self) -> &crate::survey::SurveyRuntime {
         &self.0.survey
+    }
+    /// The portal's visit counter (in memory, flushed to the database).
+    pub fn visits(&self) -> &crate::visits::Visits {
+        &self.0.visits
     }
 }
 
@@ -167,6 +173,9 @@ impl Application {
         let app = router(state.clone());
         tracing::info!(addr = %self.local_addr(), "serving");
         let sweeper = tokio::spawn(sweep_sessions(state.clone()));
+        // Read the stored counts, then write the counter's visits every few seconds.
+        let _ = state.visits().flush(state.db()).await;
+        let flusher = tokio::spawn(flush_visits(state.clone()));
         let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -174,6 +183,10 @@ impl Application {
         .with_graceful_shutdown(stop)
         .await;
         sweeper.abort();
+        flusher.abort();
+        if let Err(e) = state.visits().flush(state.db()).await {
+            tracing::warn!(error = %e, "could not write the last visit counts");
+        }
         state.db().close().await;
         served
     }
@@ -199,6 +212,17 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+async fn flush_visits(state: AppState) {
+    let mut every = tokio::time::interval(crate::visits::FLUSH_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(e) = state.visits().flush(state.db()).await {
+            tracing::warn!(error = %e, "could not write visit counts");
+        }
+    }
 }
 
 /// Removes expired sessions every hour.

@@ -267,7 +267,7 @@ impl AppState {
 
 /// Whether the request came over TLS, as far as the server can tell (it listens on plain HTTP;
 /// a TLS-terminating proxy says so with `X-Forwarded-Proto` or `Forwarded`).
-fn over_tls(headers: &HeaderMap) -> bool {
+pub(crate) fn over_tls(headers: &HeaderMap) -> bool {
     let proto = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod pages;
 pub mod survey;
 pub mod views;
+pub mod visits;
 
 pub use app::{AppState, Application, open_store, router};
 pub use auth::{MIN_PASSWORD_LEN, check_password, hash_password, verify_password};

@@ -145,12 +145,12 @@ async fn upload_for_proposal(
 
 /// Why reading the upload stopped, when it was the client's doing.
 #[derive(Debug, Clone, Copy)]
-enum Stopped {
+pub(crate) enum Stopped {
     TooLarge,
     Broken,
 }
 
-fn multipart_error(e: &MultipartError, limit: u64) -> Error {
+pub(crate) fn multipart_error(e: &MultipartError, limit: u64) -> Error {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Error::TooLarge { limit }
     } else {
@@ -158,7 +158,7 @@ fn multipart_error(e: &MultipartError, limit: u64) -> Error {
     }
 }
 
-fn broken(detail: &str) -> Error {
+pub(crate) fn broken(detail: &str) -> Error {
     Error::bad_request(
         format!("tải tệp lên bị gián đoạn hoặc dữ liệu gửi lên hỏng: {detail}"),
         format!("the upload was interrupted or its form data is broken: {detail}"),
@@ -260,7 +260,7 @@ async fn receive(
 
 /// The file field as an `AsyncRead` for the store, counting bytes against the limit and noting
 /// why it stopped if the client is to blame (so that is not reported as a server fault).
-struct FieldReader<'a> {
+pub(crate) struct FieldReader<'a> {
     field: Field<'a>,
     buf: Bytes,
     read: u64,
@@ -268,7 +268,17 @@ struct FieldReader<'a> {
     stopped: Arc<Mutex<Option<Stopped>>>,
 }
 
-impl FieldReader<'_> {
+impl<'a> FieldReader<'a> {
+    pub(crate) fn new(field: Field<'a>, limit: u64, stopped: Arc<Mutex<Option<Stopped>>>) -> Self {
+        FieldReader {
+            field,
+            buf: Bytes::new(),
+            read: 0,
+            limit,
+            stopped,
+        }
+    }
+
     fn stop(&self, why: Stopped) -> io::Error {
         if let Ok(mut s) = self.stopped.lock() {
             *s = Some(why);

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod entries;
 pub mod evidence;
 pub mod me;
+pub mod portal;
 pub mod proposals;
 pub mod results;
 pub mod rounds;
@@ -36,6 +37,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(results::router())
         .merge(audit::router())
         .merge(users::router())
+        .merge(portal::router(state.config().max_upload_bytes))
 }
 
 /// Only the secretariat.

@@ -28,6 +28,8 @@ pub(crate) struct Ctx {
     pub flash: Option<String>,
     /// Sent by htmx (`HX-Request`): answer with a fragment.
     pub htmx: bool,
+    /// The visit counter (today, in all), on the public pages it counts.
+    pub visits: Option<(i64, i64)>,
 }
 
 impl Ctx {
@@ -48,6 +50,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             here: "/".into(),
             flash: None,
             htmx: false,
+            visits: None,
         }))
     }
 }
@@ -265,6 +268,7 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
         here,
         flash,
         htmx,
+        visits: None,
     };
 
     if htmx && let Some(page) = local_path(req.headers(), "hx-current-url") {

@@ -76,6 +76,14 @@ impl Api {
         }
     }
 
+    /// Sends a request to the API as the public (no caller).
+    pub async fn send_anonymous(&self, req: Request) -> Response {
+        match self.0.clone().oneshot(req).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        }
+    }
+
     /// A JSON request; the JSON answer, or the refusal.
     pub async fn json(
         &self,

@@ -24,6 +24,8 @@ pub(crate) struct Layout {
     pub nav: Vec<Nav>,
     /// A message after a redirect (`?ok=saved`), from the catalogue only.
     pub flash: Option<&'static str>,
+    /// The visit counter (today, in all) for the footer of public pages.
+    pub visits: Option<(i64, i64)>,
 }
 
 /// Percent-encodes a query component.
@@ -74,6 +76,9 @@ impl Layout {
         };
         match &ctx.caller {
             None => {
+                add("/cong-thong-tin", "nav.portal");
+                add("/tin-tuc", "nav.news");
+                add("/lich-cong-tac", "nav.calendar");
                 add("/xep-hang", "nav.ranking");
             }
             Some(c) => {
@@ -89,6 +94,7 @@ impl Layout {
                 if c.is(Role::Secretariat) {
                     add("/don-vi", "nav.units");
                     add("/nguoi-dung", "nav.users");
+                    add("/quan-tri/tin-tuc", "nav.portal_admin");
                 }
                 add("/xep-hang", "nav.ranking");
             }
@@ -109,6 +115,7 @@ impl Layout {
             switch_href: with_param(&ctx.here, &format!("lang={other}")),
             nav,
             flash,
+            visits: ctx.visits,
         }
     }
 

@@ -24,6 +24,8 @@ mod guard;
 mod i18n;
 mod internal;
 mod layout;
+mod portal;
+mod portal_admin;
 mod results;
 mod rounds;
 mod sheet;
@@ -42,8 +44,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(sheet::router())
         .merge(results::router())
         .merge(audit::router())
+        .merge(portal::router())
+        .merge(portal_admin::router())
         .layer(axum::Extension(api))
         .layer(axum::Extension(cache::Cache::default()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            portal::count,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,

@@ -10,6 +10,7 @@ mod matrix;
 mod ops;
 mod pages;
 mod pages_flow;
+mod portal;
 mod round;
 mod survey;
 mod survey_bad_input;
