@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Benchmark of the public portal on the demo province, with wrk on loopback and the visit counter
+# on (it counts every public page): the published results page (/xep-hang/2018/so) as one
+# returning browser and as a new browser on every request (a distinct User-Agent each time, so
+# every request is counted and remembered), and the portal home (/cong-thong-tin: hot, featured
+# and latest news, this week's calendar, links). The peer, measured in the same run on the same
+# server: the stylesheet (/static/app.css, served from memory, no database, not counted) — the
+# ratio says what share of the server's bare request rate a page keeps.
+# Target: the results page >= 2,000 requests/s. Bounded: every wrk run has a duration (DURATION,
+# default 10 s) and a hard timeout; the server is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-16}
+threads=${THREADS:-2}
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+# PARINDEX_BIN: a release binary already built (else it is built here).
+bin=${PARINDEX_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release -q -p parindex
+  bin=target/release/parindex
+fi
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+"$bin" serve --demo --bind "127.0.0.1:$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do
+  curl -sf -o /dev/null "$base/xep-hang" && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.5
+done
+
+browser='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36'
+results="$base/xep-hang/2018/so"
+home="$base/cong-thong-tin"
+css="$base$(curl -s "$home" | grep -o '/static/app\.css?v=[0-9a-f]*' | head -1)"
+[ "$css" != "$base" ] || { echo "no stylesheet address on the portal home" >&2; exit 1; }
+grep -q 'class="visits"' <(curl -s -A "$browser" "$results") || { echo "no visit counter on the results page" >&2; exit 1; }
+echo "pages: results $(curl -s -o /dev/null -w '%{size_download}' "$results") bytes; home $(curl -s -o /dev/null -w '%{size_download}' "$home") bytes"
+
+# A new visitor on every request: a User-Agent of its own.
+lua="$work/new-visitor.lua"
+cat >"$lua" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, { ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) visitor/" .. n .. "-" .. math.random(1e9) })
+end
+LUA
+
+ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+hz=$(getconf CLK_TCK)
+declare -A rate
+run() {
+  local name=$1; shift
+  echo
+  echo "== $name: wrk -t$threads -c$connections -d${duration}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  local out t0 t1
+  t0=$(ticks)
+  out=$(timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@")
+  t1=$(ticks)
+  echo "$out" | grep -E 'requests in|Requests/sec|Non-2xx|Socket errors|^ +(50|99)%'
+  local rps p99 reqs cpu
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  cpu=$(python3 -c "print(f'{($t1 - $t0) / $hz * 1000 / max($reqs, 1):.3f}')")
+  rate[$name]=$rps
+  echo "$name: ${rps} requests/s, p99 ${p99}, server CPU ${cpu} ms per request"
+  if echo "$out" | grep -q 'Non-2xx'; then echo "$name: some answers were not 2xx" >&2; return 1; fi
+}
+before=$(curl -s -A "$browser-counter" "$results" | grep -o 'class="visits">[^<]*<b>[0-9]*' | grep -o '[0-9]*$')
+timeout 10 wrk -t1 -c4 -d2s -H "User-Agent: $browser" "$results" >/dev/null
+run peer "$css"
+run results -H "User-Agent: $browser" "$results"
+run results-new-visitors -s "$lua" "$results"
+run home -H "User-Agent: $browser" "$home"
+after=$(curl -s -A "$browser-counter-2" "$results" | grep -o 'class="visits">[^<]*<b>[0-9]*' | grep -o '[0-9]*$')
+echo
+echo "visits counted today: $before before, $after after (new visitors counted, reloads and robots not)"
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+echo "results page: ${rate[results]} requests/s (returning visitor), ${rate[results-new-visitors]} requests/s (a new visitor each request); peer (stylesheet) ${rate[peer]} requests/s; ratios $(ratio "${rate[results]}" "${rate[peer]}") and $(ratio "${rate[results-new-visitors]}" "${rate[peer]}")"
+echo "portal home: ${rate[home]} requests/s; ratio to the peer $(ratio "${rate[home]}" "${rate[peer]}")"
+echo "($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
