@@ -42,7 +42,8 @@ pub enum ExportCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// A unit's score sheet (BẢNG CHẤM ĐIỂM) for a round, as XLSX or PDF.
+    /// A unit's score sheet (BẢNG CHẤM ĐIỂM) for a round, as XLSX or PDF (PDF needs a build with
+    /// the feature `pdf`).
     Sheet {
         #[arg(long)]
         year: i32,
@@ -56,7 +57,8 @@ pub enum ExportCommand {
         store: StoreArgs,
     },
     /// The round report as PDF: national motto header, each group's published ranking, classes,
-    /// index chart, and where the group lost most points (from the round's sheets).
+    /// index chart, and where the group lost most points (from the round's sheets). Needs a build
+    /// with the feature `pdf`.
     Report {
         #[arg(long)]
         year: i32,

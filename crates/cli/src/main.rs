@@ -79,7 +79,8 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(server::AuditCommand),
-    /// Published results and score sheets as files (XLSX, CSV, JSON).
+    /// Published results, score sheets and the round report as files: XLSX, CSV, JSON, and PDF
+    /// (score sheet, round report) in a build with the feature `pdf`.
     #[command(subcommand)]
     Export(export::ExportCommand),
     /// A consistent snapshot of the database and evidence files, taken while the server runs.
