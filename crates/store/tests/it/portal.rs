@@ -314,3 +314,91 @@ async fn calendar_links_and_visits() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn attachments_links_and_the_news_index() {
+    each_backend(async |t| {
+        let db = &t.db;
+        let files = t.evidence();
+        let by = Actor::new("sonoivu");
+        db.put_category("tb", "Thông báo", &by).await.unwrap();
+        let item = db
+            .create_news(
+                &NewsInput {
+                    category: "tb".into(),
+                    title: "Kế hoạch năm 2020".into(),
+                    published_at: Some(at("2020-01-02T00:00:00Z")),
+                    ..Default::default()
+                },
+                &by,
+            )
+            .await
+            .unwrap();
+        let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+        let a = files
+            .put_news_attachment(db, &item.slug, "kế hoạch.pdf", pdf.as_slice(), &by)
+            .await
+            .unwrap();
+        assert_eq!((a.kind.as_str(), a.size), ("pdf", pdf.len() as i64));
+        assert_eq!(files.read(&a.sha256).await.unwrap(), pdf);
+        // Forbidden types, and a PNG named .pdf, leave no row.
+        let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+        for (name, bytes) in [
+            ("x.exe", b"MZ".to_vec()),
+            ("x.html", b"<p>".to_vec()),
+            ("anh.pdf", png),
+        ] {
+            let err = files
+                .put_news_attachment(db, &item.slug, name, bytes.as_slice(), &by)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        assert_eq!(
+            db.news_attachments(&item.slug).await.unwrap(),
+            vec![a.clone()]
+        );
+        assert!(
+            files
+                .put_news_attachment(db, "khong-co", "a.pdf", pdf.as_slice(), &by)
+                .await
+                .is_err()
+        );
+        // Another item's attachment is not reachable through this item.
+        assert!(db.news_attachment("khong-co", a.id).await.is_err());
+        db.delete_news_attachment(&item.slug, a.id, &by)
+            .await
+            .unwrap();
+        assert!(db.news_attachments(&item.slug).await.unwrap().is_empty());
+
+        // The index lists published items only.
+        db.create_news(
+            &NewsInput {
+                category: "tb".into(),
+                title: "Tin sau".into(),
+                published_at: Some(at("2030-01-01T00:00:00Z")),
+                ..Default::default()
+            },
+            &by,
+        )
+        .await
+        .unwrap();
+        let index = db
+            .news_index(at("2025-01-01T00:00:00Z"), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            index.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+            vec![item.slug.as_str()]
+        );
+
+        let link = db
+            .put_link("Bộ Nội vụ", "https://moha.gov.vn", 1, &by)
+            .await
+            .unwrap();
+        db.delete_link(link.id, &by).await.unwrap();
+        assert!(db.delete_link(link.id, &by).await.is_err());
+        assert!(db.links().await.unwrap().is_empty());
+    })
+    .await;
+}
