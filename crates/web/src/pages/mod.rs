@@ -27,6 +27,7 @@ mod layout;
 mod results;
 mod rounds;
 mod sheet;
+mod survey;
 
 pub(crate) use guard::{Ctx, PageError, PageResult, Signed};
 pub(crate) use layout::Layout;
@@ -42,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(sheet::router())
         .merge(results::router())
         .merge(audit::router())
+        .merge(survey::router(state))
         .layer(axum::Extension(api))
         .layer(axum::Extension(cache::Cache::default()))
         .layer(axum::middleware::from_fn_with_state(

@@ -13,3 +13,4 @@ mod pages_flow;
 mod round;
 mod survey;
 mod survey_bad_input;
+mod survey_pages;
