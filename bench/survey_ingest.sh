@@ -3,7 +3,7 @@
 # directory and the demo province, the bundled 22-item questionnaire as an open survey, then wrk
 # POSTs valid JSON responses to the open link (POST /api/survey/2019/sipas-2017-22/responses)
 # for DURATION seconds. Each answer (201) comes only after the response's batch is committed
-# (SQLite: synchronous = FULL; PostgreSQL: a plain commit). Prints, per backend: requests/s,
+# (SQLite: WAL, synchronous = NORMAL — survives a kill of the process; PostgreSQL: a plain commit). Prints, per backend: requests/s,
 # acknowledged responses, responses stored afterwards (the CLI's report), stored per second, the
 # ratio to the 10,000/s target, the load average before and after, and whether a recompute
 # equals the running statistics. Two scenarios per backend: every request from another source

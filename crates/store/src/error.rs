@@ -186,6 +186,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Invalid(Problems),
+    /// A survey token that cannot be used: the caller tells the respondent which case it is.
+    #[error("{}", .0.en())]
+    Token(TokenRefusal),
     #[error("audit log entry {} is broken: {}", .0.seq, .0.en)]
     Broken(BrokenEntry),
     #[error("stored data is corrupt: {0}")]
@@ -196,6 +199,46 @@ pub enum Error {
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Why a survey token was refused (`Error::Token`). Typed, so that a web page can give the
+/// respondent the kind words for each case without reading the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// Not a token of this survey (mistyped, or of another survey).
+    Unknown,
+    /// Used before: each token works once.
+    Used,
+    /// A token of this survey for another unit (its code).
+    OtherUnit { unit: String },
+}
+
+impl TokenRefusal {
+    pub fn vi(&self) -> String {
+        match self {
+            TokenRefusal::Unknown => {
+                "mã khảo sát không đúng hoặc không thuộc cuộc khảo sát này".into()
+            }
+            TokenRefusal::Used => {
+                "mã khảo sát này đã được dùng: mỗi mã chỉ dùng được một lần".into()
+            }
+            TokenRefusal::OtherUnit { unit } => {
+                format!("mã khảo sát này dành cho đơn vị \"{unit}\"")
+            }
+        }
+    }
+
+    pub fn en(&self) -> String {
+        match self {
+            TokenRefusal::Unknown => {
+                "the survey token is unknown or belongs to another survey".into()
+            }
+            TokenRefusal::Used => {
+                "this survey token has already been used: each token works once".into()
+            }
+            TokenRefusal::OtherUnit { unit } => format!("this survey token is for unit \"{unit}\""),
+        }
+    }
 }
 
 impl Error {
@@ -220,7 +263,11 @@ impl Error {
             Error::Forbidden { .. } | Error::SheetState { .. } | Error::RoundState { .. } => {
                 ErrorKind::Forbidden
             }
-            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Invalid(_)
+            | Error::Token(TokenRefusal::Unknown | TokenRefusal::OtherUnit { .. }) => {
+                ErrorKind::Invalid
+            }
+            Error::Token(TokenRefusal::Used) => ErrorKind::Conflict,
             Error::Broken(_)
             | Error::Corrupt(_)
             | Error::Io(_)
@@ -311,6 +358,7 @@ impl Error {
                     .cloned()
                     .unwrap_or_else(|| Problem::new(at, "dữ liệu không hợp lệ", "invalid input"))
             }
+            Error::Token(t) => Problem::new(at.with_field("token"), t.vi(), t.en()),
             Error::Broken(b) => Problem::new(
                 at,
                 format!("nhật ký thay đổi bị hỏng từ mục {}: {}", b.seq, b.vi),

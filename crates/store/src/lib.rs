@@ -21,7 +21,7 @@ pub mod users;
 pub mod web_support;
 
 pub use db::{Backend, Db};
-pub use error::{Action, Entity, Error, ErrorKind, Result};
+pub use error::{Action, Entity, Error, ErrorKind, Result, TokenRefusal};
 pub use time::Timestamp;
 
 /// Who makes a change, and why. Every write takes one and records it in the audit log.

@@ -246,7 +246,8 @@ async fn sweep_sessions(state: AppState) {
 /// headers, session and CSRF.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api::router(&state).split_for_parts();
-    let doc = openapi::finish(doc);
+    // One document for every JSON route, the survey's included.
+    let doc = openapi::finish(doc.merge_from(crate::survey::api_doc(&state)));
     let json_limit = state.config().max_json_bytes;
     Router::new()
         .merge(api)

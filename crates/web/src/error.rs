@@ -196,6 +196,11 @@ impl Error {
                 parindex_store::Error::SheetState { .. } => "sheet_state",
                 parindex_store::Error::RoundState { .. } => "round_state",
                 parindex_store::Error::Invalid(_) => "invalid",
+                parindex_store::Error::Token(t) => match t {
+                    parindex_store::TokenRefusal::Unknown => "token_unknown",
+                    parindex_store::TokenRefusal::Used => "token_used",
+                    parindex_store::TokenRefusal::OtherUnit { .. } => "token_other_unit",
+                },
                 _ => "internal",
             },
             Error::Unauthenticated => "unauthenticated",

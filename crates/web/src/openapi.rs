@@ -36,7 +36,11 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
 
 /// The complete document, built from the same routes the server serves.
 pub fn document(state: &AppState) -> OpenApi {
-    finish(crate::api::router(state).into_openapi())
+    finish(
+        crate::api::router(state)
+            .into_openapi()
+            .merge_from(crate::survey::api_doc(state)),
+    )
 }
 
 pub fn router(doc: OpenApi) -> Router<AppState> {

@@ -9,6 +9,7 @@ use super::validate::{ValidatedResponse, closed};
 use super::{ResponseStatus, SurveyContext, SurveyState, lock_survey};
 use crate::audit::{self, Change};
 use crate::db::{Arg, Backend, Db, Q, Tx, q};
+use crate::error::TokenRefusal;
 use crate::time::Timestamp;
 use crate::{Actor, Entity, Error, Result};
 use serde::Serialize;
@@ -165,16 +166,16 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>, options: IngestOptions, counte
     }
 }
 
-/// A write transaction whose commit is durable: on SQLite the connection is switched to
-/// `synchronous = FULL` first (the pool's NORMAL survives an application crash but not a power
-/// cut), which cannot be changed inside a transaction.
+/// A write transaction whose commit survives a crash of the process. On SQLite it takes the write
+/// lock at once (`BEGIN IMMEDIATE`) on the pool's WAL + `synchronous = NORMAL`: a commit is in
+/// the WAL file (the operating system's cache) before `COMMIT` returns, so a killed or crashed
+/// server loses nothing it acknowledged; only a power cut or kernel crash can lose the last
+/// transactions (FULL would fsync every commit as well; the choice is in docs/survey.md). On
+/// PostgreSQL a commit is flushed to its WAL (`synchronous_commit = on`).
 pub(crate) async fn begin_durable(db: &Db) -> Result<Tx> {
     match db {
         Db::Sqlite(pool) => {
-            let mut conn = pool.acquire().await?;
-            sqlx::query("PRAGMA synchronous = FULL")
-                .execute(&mut *conn)
-                .await?;
+            let conn = pool.acquire().await?;
             Ok(Tx::Sqlite(
                 sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into_sql_str())).await?,
             ))
@@ -338,11 +339,7 @@ pub(crate) async fn insert_responses(
         let token_unit = row.i64("unit_id")?;
         if token_unit != r.unit_id {
             let other = r.ctx.unit_code(token_unit).unwrap_or("?").to_string();
-            results[i] = Some(Err(Error::invalid(
-                "token",
-                format!("mã khảo sát này dành cho đơn vị \"{other}\""),
-                format!("this survey token is for unit \"{other}\""),
-            )));
+            results[i] = Some(Err(Error::Token(TokenRefusal::OtherUnit { unit: other })));
             continue;
         }
         let taken = tx

@@ -4,6 +4,7 @@
 use super::SurveyState;
 use crate::audit::{self, Change};
 use crate::db::{Db, q};
+use crate::error::TokenRefusal;
 use crate::rounds::sha256_hex;
 use crate::time::Timestamp;
 use crate::{Actor, Error, Result};
@@ -72,19 +73,11 @@ pub struct TokenInfo {
 }
 
 pub(crate) fn unknown_token() -> Error {
-    Error::invalid(
-        "token",
-        "mã khảo sát không đúng hoặc không thuộc cuộc khảo sát này",
-        "the survey token is unknown or belongs to another survey",
-    )
+    Error::Token(TokenRefusal::Unknown)
 }
 
 pub(crate) fn used_token() -> Error {
-    Error::invalid(
-        "token",
-        "mã khảo sát này đã được dùng: mỗi mã chỉ dùng được một lần",
-        "this survey token has already been used: each token works once",
-    )
+    Error::Token(TokenRefusal::Used)
 }
 
 impl Db {

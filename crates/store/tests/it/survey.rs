@@ -7,7 +7,7 @@ use parindex_store::survey::{
     Decision, Flag, IngestOptions, RawResponse, ResponseStatus, SurveyContext, SurveySettings,
     SurveyState, spawn_ingest, validate,
 };
-use parindex_store::{Db, Error, Timestamp};
+use parindex_store::{Db, Error, Timestamp, TokenRefusal};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -274,7 +274,19 @@ async fn bad_inputs_are_refused_and_nothing_is_stored() {
         r.token = Some(tok[0].clone());
         let other_unit = validate(&ctx, &r).unwrap();
         let out = db.write_responses(&[unknown, other_unit]).await.unwrap();
-        assert!(out.iter().all(|o| o.is_err()), "{out:?}");
+        assert!(
+            matches!(&out[0], Err(Error::Token(TokenRefusal::Unknown))),
+            "{out:?}"
+        );
+        assert!(
+            matches!(&out[1], Err(Error::Token(TokenRefusal::OtherUnit { unit })) if unit == "STP"),
+            "{out:?}"
+        );
+        // Typed errors still speak both languages and name the field.
+        let Err(e) = &out[1] else { unreachable!() };
+        assert_eq!(e.kind(), parindex_store::ErrorKind::Invalid);
+        assert_eq!(e.problem().location.field.as_deref(), Some("token"));
+        assert!(e.problem().vi.contains("dành cho đơn vị \"STP\""), "{e}");
         let fine = validate(&ctx, &raw("SNV", &[4])).unwrap();
         db.set_survey_state(2019, Q22, SurveyState::Closed, &by("admin"))
             .await
@@ -418,7 +430,8 @@ async fn a_token_is_used_once_whoever_races_for_it() {
             match t.await.unwrap() {
                 Ok(r) => ok.push(r),
                 Err(e) => {
-                    assert!(e.problem().en.contains("already been used"), "{e}");
+                    assert!(matches!(e, Error::Token(TokenRefusal::Used)), "{e}");
+                    assert_eq!(e.kind(), parindex_store::ErrorKind::Conflict);
                     used += 1;
                 }
             }
@@ -431,7 +444,14 @@ async fn a_token_is_used_once_whoever_races_for_it() {
         let held = db.response(2019, Q22, ok[0].id).await.unwrap();
         assert!(held.flags.contains(Flag::ReusedToken), "{held:?}");
         assert_eq!(held.status, ResponseStatus::Quarantined);
-        assert!(db.check_token(2019, Q22, &tokens[0]).await.is_err());
+        assert!(matches!(
+            db.check_token(2019, Q22, &tokens[0]).await,
+            Err(Error::Token(TokenRefusal::Used))
+        ));
+        assert!(matches!(
+            db.check_token(2019, Q22, &"a".repeat(32)).await,
+            Err(Error::Token(TokenRefusal::Unknown))
+        ));
         assert_eq!(
             db.token_counts(2019, Q22).await.unwrap(),
             vec![("SNV".to_string(), 3, 1)]
@@ -450,7 +470,7 @@ async fn a_token_is_used_once_whoever_races_for_it() {
         let out = db.write_responses(&[mk(), mk()]).await.unwrap();
         let first = out[0].as_ref().unwrap();
         assert!(first.flags.contains(Flag::ReusedToken));
-        assert!(out[1].is_err());
+        assert!(matches!(out[1], Err(Error::Token(TokenRefusal::Used))));
         // Reused in a later batch: the stored response is flagged by the system, audited.
         let mut r = raw("SNV", &[2, 3]);
         r.token = Some(tokens[2].clone());

@@ -63,7 +63,10 @@ impl From<Refusal> for PageError {
 
 impl Api {
     pub fn new(state: &AppState) -> Api {
-        let (router, _) = crate::api::router(state).split_for_parts();
+        // The survey's secretariat routes too: the survey pages write through them.
+        let (router, _) = crate::api::router(state)
+            .merge(crate::survey::admin::api(state))
+            .split_for_parts();
         Api(router.with_state(state.clone()))
     }
 

@@ -29,6 +29,7 @@ mod portal_admin;
 mod results;
 mod rounds;
 mod sheet;
+mod survey;
 
 pub(crate) use guard::{Ctx, PageError, PageResult, Signed};
 pub(crate) use layout::Layout;
@@ -46,6 +47,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::router())
         .merge(portal::router())
         .merge(portal_admin::router())
+        .merge(survey::router(state))
         .layer(axum::Extension(api))
         .layer(axum::Extension(cache::Cache::default()))
         .layer(axum::middleware::from_fn_with_state(

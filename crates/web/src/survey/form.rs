@@ -4,7 +4,7 @@
 //! place with kind messages, the answers kept — and the thank-you page (after a 303, so a reload
 //! does not send the form again).
 
-use super::submit::{Refusal, closed, submit, token_unknown, unit_not_in_round};
+use super::submit::{Refusal, closed, submit, unit_not_in_round};
 use super::view::{CSP, Frame, Opt, QuestionnaireView, segment};
 use super::{DEVICE_COOKIE, RESPONSE_LIMIT};
 use crate::app::AppState;
@@ -234,7 +234,7 @@ async fn landing(
                 &Problems::default(),
                 StatusCode::OK,
             ),
-            Err(e) if e.kind() == parindex_store::ErrorKind::Invalid => {
+            Err(e @ (parindex_store::Error::Invalid(_) | parindex_store::Error::Token(_))) => {
                 let r = token_refusal(&ctx, e);
                 refusal_page(&ctx, lang, &uri, &r)
             }
@@ -259,22 +259,7 @@ async fn landing(
 
 /// A token refused when the page opens (the same words as when the form is sent).
 fn token_refusal(ctx: &SurveyContext, e: parindex_store::Error) -> Refusal {
-    match e {
-        parindex_store::Error::Invalid(p)
-            if p.iter()
-                .any(|x| x.location.field.as_deref() == Some("survey")) =>
-        {
-            Refusal::Closed(closed(ctx))
-        }
-        parindex_store::Error::Invalid(p) => {
-            if p.iter().any(|x| x.en.contains("already been used")) {
-                Refusal::TokenUsed(super::submit::token_used())
-            } else {
-                Refusal::TokenUnknown(token_unknown())
-            }
-        }
-        e => Refusal::Other(e.into()),
-    }
+    super::submit::from_store(ctx, e)
 }
 
 #[derive(Template)]
@@ -379,7 +364,7 @@ async fn show(
                 )]));
                 return refusal_page(&ctx, lang, &uri, &r);
             }
-            Err(e) if e.kind() == parindex_store::ErrorKind::Invalid => {
+            Err(e @ (parindex_store::Error::Invalid(_) | parindex_store::Error::Token(_))) => {
                 let r = token_refusal(&ctx, e);
                 return refusal_page(&ctx, lang, &uri, &r);
             }

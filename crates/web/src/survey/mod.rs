@@ -18,7 +18,7 @@
 //! `PARINDEX_SURVEY_QUEUE` (20 000): the writer's batching;
 //! `PARINDEX_PUBLIC_URL`: the address printed in QR codes (else the request's host).
 
-mod admin;
+pub(crate) mod admin;
 mod form;
 pub mod limit;
 mod paper;
@@ -243,6 +243,14 @@ pub(crate) fn secure(state: &AppState, headers: &HeaderMap) -> bool {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.to_ascii_lowercase().contains("proto=https"))
     })
+}
+
+/// The OpenAPI paths of the survey's JSON routes (public ingest and the secretariat's), merged
+/// into the main document `/api/openapi.json` and served alone at `/api/survey/openapi.json`.
+pub fn api_doc(state: &AppState) -> utoipa::openapi::OpenApi {
+    let (_, public_doc) = public::api().split_for_parts();
+    let (_, admin_doc) = admin::api(state).split_for_parts();
+    public_doc.merge_from(admin_doc)
 }
 
 /// Every survey route: the public pages and JSON ingest, the secretariat's API (with the session

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use parindex_core::diag::{Location, Problem, Problems};
 use parindex_core::locale::Locale;
-use parindex_store::ErrorKind;
+use parindex_store::TokenRefusal;
 use parindex_store::survey::{
     RawResponse, Receipt, SurveyContext, SurveyState, hash_token, validate,
 };
@@ -98,17 +98,13 @@ fn token_other_unit(ctx: &SurveyContext, unit: &str) -> Problems {
     ))
 }
 
-/// The store's token refusals, told apart (the store words them; the writer's answer to a race
-/// for the same token is "used").
-fn token_refusal(ctx: &SurveyContext, p: &Problems) -> Refusal {
-    let en = p.0.first().map_or("", |x| x.en.as_str());
-    if en.contains("already been used") {
-        Refusal::TokenUsed(token_used())
-    } else if let Some(rest) = en.split("is for unit \"").nth(1) {
-        let unit = rest.split('"').next().unwrap_or("");
-        Refusal::TokenOtherUnit(token_other_unit(ctx, unit))
-    } else {
-        Refusal::TokenUnknown(token_unknown())
+/// The store's typed token refusals in kind words (the writer's answer to a race for the same
+/// token is "used").
+fn token_refusal(ctx: &SurveyContext, t: &TokenRefusal) -> Refusal {
+    match t {
+        TokenRefusal::Used => Refusal::TokenUsed(token_used()),
+        TokenRefusal::OtherUnit { unit } => Refusal::TokenOtherUnit(token_other_unit(ctx, unit)),
+        TokenRefusal::Unknown => Refusal::TokenUnknown(token_unknown()),
     }
 }
 
@@ -117,12 +113,12 @@ fn has_field(p: &Problems, field: &str) -> bool {
 }
 
 /// Sorts a store refusal into ours.
-fn from_store(ctx: &SurveyContext, e: parindex_store::Error) -> Refusal {
+pub(crate) fn from_store(ctx: &SurveyContext, e: parindex_store::Error) -> Refusal {
     match e {
         parindex_store::Error::Invalid(p) if has_field(&p, "survey") => {
             Refusal::Closed(closed(ctx))
         }
-        parindex_store::Error::Invalid(p) if has_field(&p, "token") => token_refusal(ctx, &p),
+        parindex_store::Error::Token(t) => token_refusal(ctx, &t),
         parindex_store::Error::Invalid(p) => Refusal::Invalid(p),
         e => Refusal::Other(e.into()),
     }
@@ -173,8 +169,7 @@ pub async fn submit(
                     raw.service_field = info.service_field;
                 }
             }
-            Err(e) if e.kind() == ErrorKind::Invalid => return Err(from_store(ctx, e)),
-            Err(e) => return Err(Refusal::Other(e.into())),
+            Err(e) => return Err(from_store(ctx, e)),
         }
     }
     let valid = validate(ctx, &raw).map_err(|p| {

@@ -14,3 +14,4 @@ mod portal;
 mod round;
 mod survey;
 mod survey_bad_input;
+mod survey_pages;

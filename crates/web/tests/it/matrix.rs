@@ -7,7 +7,7 @@
 //! `L` a sign-in attempt (401 `bad_credentials`, open to everyone). Denied callers go first in
 //! each row, so what the allowed ones change cannot hide a refusal.
 
-use crate::harness::{Body, Client, TestApp, each_backend, multipart, pdf, seed};
+use crate::harness::{Body, Client, TestApp, each_backend, multipart, pdf};
 
 pub struct Route {
     pub method: &'static str,
@@ -34,6 +34,10 @@ const fn r(
         expect,
     }
 }
+
+const SURVEY: &str = "/api/survey/{year}/{code}";
+/// A complete response to the bundled 22-item questionnaire (the public ingest route).
+const RESPONSE: &str = r#"{"unit":"SNV","answers":{"1.1":5,"1.2":4,"1.3":4,"1.4":3,"2.1":5,"2.2":4,"2.3":4,"2.4":3,"2.5":5,"3.1":4,"3.2":4,"3.3":3,"3.4":5,"3.5":4,"3.6":4,"4.1":3,"4.2":5,"4.3":4,"5.1":4,"5.2":3,"5.3":5,"5.4":4},"profile":{"gender":"female"}}"#;
 
 const SHEET: &str = "/api/rounds/{year}/sheets/{unit}";
 const ENTRY: &str = "/api/rounds/{year}/sheets/{unit}/entries/{code}";
@@ -103,7 +107,17 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/api/calendar/{id}", "/api/calendar/999", "", "ADDDDDU"),
     r("POST", "/api/links", "/api/links", r#"{"title":"Bộ Nội vụ","url":"https://moha.gov.vn"}"#, "ADDDDDU"),
     r("DELETE", "/api/links/{id}", "/api/links/999", "", "ADDDDDU"),
+    // Surveys (the round's survey exists: see `every_route_for_every_role`).
+    r("POST", "/api/survey/{year}/{code}/responses", "/api/survey/2019/sipas-2017-22/responses", RESPONSE, "AAAAAAA"),
+    r("GET", SURVEY, "/api/survey/2019/sipas-2017-22", "", "ADDDDAU"),
+    r("GET", "/api/survey/{year}/{code}/report", "/api/survey/2019/sipas-2017-22/report", "", "ADDDDAU"),
+    r("PUT", "/api/survey/{year}/{code}/state", "/api/survey/2019/sipas-2017-22/state", r#"{"state":"open"}"#, "ADDDDDU"),
+    r("POST", "/api/survey/{year}/{code}/units/{unit}/tokens", "/api/survey/2019/sipas-2017-22/units/SNV/tokens", r#"{"count":1}"#, "ADDDDDU"),
+    r("GET", "/api/survey/{year}/{code}/review", "/api/survey/2019/sipas-2017-22/review", "", "ADDDDDU"),
+    r("POST", "/api/survey/{year}/{code}/review/{id}", "/api/survey/2019/sipas-2017-22/review/999999", r#"{"decision":"release","reason":"đã kiểm tra"}"#, "ADDDDDU"),
+    r("POST", "/api/survey/{year}/{code}/import", "/api/survey/2019/sipas-2017-22/import?mode=valid&name=x.csv", r#"{"not":"a csv"}"#, "ADDDDDU"),
     r("GET", "/api/openapi.json", "/api/openapi.json", "", "AAAAAAA"),
+    r("GET", "/api/survey/openapi.json", "/api/survey/openapi.json", "", "AAAAAAA"),
     r("GET", "/healthz", "/healthz", "", "AAAAAAA"),
     r("GET", "/metrics", "/metrics", "", "AAAAAAA"),
     // Last: signing out ends the session the rows above use.
@@ -133,7 +147,7 @@ pub async fn clients(app: &TestApp) -> Vec<Client> {
 #[tokio::test]
 async fn every_route_for_every_role() {
     each_backend(async |app| {
-        seed(app.db()).await;
+        crate::survey::with_survey(app).await;
         let clients = clients(app).await;
         let mut failures = Vec::new();
         let mut checked = 0;

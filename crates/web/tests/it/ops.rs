@@ -45,7 +45,7 @@ async fn healthz_metrics_and_openapi() {
         // Every API route of the authorization matrix is documented, and nothing else is.
         let mut routed: Vec<String> = ROUTES
             .iter()
-            .filter(|r| r.template.starts_with("/api/") && r.template != "/api/openapi.json")
+            .filter(|r| r.template.starts_with("/api/") && !r.template.ends_with("/openapi.json"))
             .map(|r| format!("{} {}", r.method, r.template))
             .collect();
         routed.sort();
