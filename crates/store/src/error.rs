@@ -32,6 +32,7 @@ pub enum Entity {
     NewsCategory,
     CalendarEvent,
     Link,
+    PlanTask,
 }
 
 impl Entity {
@@ -58,6 +59,7 @@ impl Entity {
             Entity::NewsCategory => "chuyên mục",
             Entity::CalendarEvent => "lịch công tác",
             Entity::Link => "liên kết",
+            Entity::PlanTask => "việc trong kế hoạch khắc phục",
         }
     }
     pub fn en(self) -> &'static str {
@@ -83,6 +85,7 @@ impl Entity {
             Entity::NewsCategory => "news category",
             Entity::CalendarEvent => "calendar event",
             Entity::Link => "link",
+            Entity::PlanTask => "action-plan task",
         }
     }
 }
