@@ -11,10 +11,12 @@ use parindex_store::users::Role;
 use parindex_store::{Action, Timestamp};
 use utoipa_axum::router::OpenApiRouter;
 
+pub mod analysis;
 pub mod audit;
 pub mod entries;
 pub mod evidence;
 pub mod me;
+pub mod plans;
 pub mod proposals;
 pub mod results;
 pub mod rounds;
@@ -36,6 +38,8 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(results::router())
         .merge(audit::router())
         .merge(users::router())
+        .merge(analysis::router())
+        .merge(plans::router())
 }
 
 /// Only the secretariat.
