@@ -11,6 +11,7 @@ use parindex_core::analysis::uncertainty::{
 };
 use parindex_core::analysis::yoy::{YoyReport, compare_years};
 use parindex_core::engine::{UnitData, UnitInput, UnitScore};
+use parindex_core::rules::Rule;
 use parindex_core::set::CriteriaSet;
 use parindex_store::Db;
 use parindex_store::compute::SetResults;
@@ -88,13 +89,31 @@ pub async fn unit(db: &Db, year: i32, unit: &str) -> Result<UnitAnalysis> {
         .set
         .leaves()
         .iter()
-        .map(
-            |&i| match by_code.get(g.set.nodes[i].code.to_string().as_str()) {
+        .map(|&i| {
+            let node = &g.set.nodes[i];
+            match by_code.get(node.code.to_string().as_str()) {
                 Some(e) if e.not_applicable => "na".to_string(),
-                Some(e) => e.declared.clone(),
+                Some(e) => match (&node.rule, e.final_points()) {
+                    // Where the sheet's points are not the declared figure's (survey results
+                    // come from the survey, manual points from the appraisers), declare what
+                    // gives those points, so the planner starts from the standing as scored.
+                    (Some(Rule::Manual), Some(p)) => p.normalize().to_string(),
+                    (Some(Rule::Survey { from, to, .. }), Some(p)) => {
+                        let max = node.max_for(sheet.level.as_deref());
+                        if max.is_zero() {
+                            e.declared.clone()
+                        } else {
+                            (*from + p / max * (*to - *from))
+                                .round_dp(6)
+                                .normalize()
+                                .to_string()
+                        }
+                    }
+                    _ => e.declared.clone(),
+                },
                 None => String::new(),
-            },
-        )
+            }
+        })
         .collect();
     let input = UnitInput {
         unit: unit.to_string(),

@@ -368,7 +368,7 @@ pub fn suggestions(
                     ch.code,
                     ch.from_declared,
                     ch.to_declared,
-                    ch.gain.normalize()
+                    parindex_core::locale::Locale::Vi.decimal(ch.gain, 2)
                 ),
                 codes: vec![ch.code.clone()],
                 effort: Some(i64::from(ch.effort.clamp(1, 100))),
