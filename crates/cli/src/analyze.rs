@@ -594,74 +594,12 @@ fn group_table(round: &Round, group: &str, losses: &[GroupLoss], locale: Locale)
 // plan
 
 fn parse_target(round: &Round, score: &UnitScore, text: &str) -> Result<Target, Failure> {
-    let bad = || {
-        problem(
-            "--target",
-            format!(
-                "mục tiêu \"{text}\" không hợp lệ: dùng next-class, class:NHÃN, rank:N hoặc points:X"
-            ),
-            format!(
-                "the target \"{text}\" is not valid: use next-class, class:LABEL, rank:N or points:X"
-            ),
-        )
-    };
-    let t = text.trim();
-    if fold(t) == "next-class" || fold(t) == "next class" {
-        let current = standing(&round.set, score, &round.scores).class;
-        return Target::next_class(current).ok_or_else(|| {
-            problem(
-                "--target",
-                "đơn vị đã ở xếp loại cao nhất: không có xếp loại cao hơn".into(),
-                "the unit is in the highest class already: there is no class above".into(),
-            )
-        });
-    }
-    let (kind, value) = t.split_once(':').ok_or_else(bad)?;
-    let value = value.trim();
-    match fold(kind).as_str() {
-        "class" => {
-            let wanted = fold(value).replace(['-', '_'], " ");
-            let classes = &round.set.classes.classes;
-            classes
-                .iter()
-                .position(|c| {
-                    fold(&c.label) == wanted
-                        || c.label_en.as_deref().is_some_and(|l| fold(l) == wanted)
-                })
-                .map(Target::Class)
-                .ok_or_else(|| {
-                    let labels: Vec<&str> = classes.iter().map(|c| c.label.as_str()).collect();
-                    problem(
-                        "--target",
-                        format!(
-                            "không có xếp loại \"{value}\" (các xếp loại: {})",
-                            labels.join(", ")
-                        ),
-                        format!(
-                            "there is no class \"{value}\" (the classes: {})",
-                            labels.join(", ")
-                        ),
-                    )
-                })
-        }
-        "rank" => match value.parse::<u32>() {
-            Ok(r) if r >= 1 => Ok(Target::Rank(r)),
-            _ => Err(problem(
-                "--target",
-                format!("hạng \"{value}\" không hợp lệ: cần một số nguyên từ 1"),
-                format!("the rank \"{value}\" is not valid: a whole number from 1 is needed"),
-            )),
-        },
-        "points" => match parse_decimal(value) {
-            Some(p) if !p.is_sign_negative() => Ok(Target::Points(p)),
-            _ => Err(problem(
-                "--target",
-                format!("số điểm \"{value}\" không hợp lệ: cần một số không âm"),
-                format!("the points \"{value}\" are not valid: a non-negative number is needed"),
-            )),
-        },
-        _ => Err(bad()),
-    }
+    let current = standing(&round.set, score, &round.scores).class;
+    Target::parse(&round.set, current, text).map_err(|p| {
+        let mut p = p;
+        p.location.field = Some("--target".into());
+        p.into()
+    })
 }
 
 /// The effort file: `code, effort` per row (Vietnamese headers `mã`, `công sức` accepted).

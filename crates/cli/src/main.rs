@@ -21,6 +21,7 @@ macro_rules! say_raw {
 mod analyze;
 mod export;
 mod output;
+mod plans;
 mod results;
 mod server;
 mod sets;
@@ -92,6 +93,9 @@ enum Command {
     /// SIPAS surveys: create, plan, tokens, import, export, recompute, report.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
+    /// Action plans: list, add, set a task's status, suggest from the planner, review.
+    #[command(subcommand)]
+    Plans(plans::PlansCommand),
     /// Restore a backup into an empty database.
     Restore {
         from: PathBuf,
@@ -198,6 +202,7 @@ fn main() -> ExitCode {
         Command::Backup { out, store } => server::backup(out, store, locale),
         Command::Restore { from, store } => server::restore(from, store, locale),
         Command::Survey(cmd) => survey::run(cmd, locale),
+        Command::Plans(cmd) => plans::run(cmd, locale),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

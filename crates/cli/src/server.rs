@@ -97,11 +97,11 @@ fn spinner(message: String) -> ProgressBar {
     bar
 }
 
-fn store_failure(e: parindex_store::Error) -> Failure {
+pub(crate) fn store_failure(e: parindex_store::Error) -> Failure {
     Failure::from(e.problems())
 }
 
-fn cli_actor() -> Actor {
+pub(crate) fn cli_actor() -> Actor {
     let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     Actor::new(format!("cli:{who}"))
 }

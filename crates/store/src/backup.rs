@@ -428,6 +428,38 @@ const TABLES: &[Table] = &[
         identity: false,
         columns: &[("day", T), ("count", I)],
     },
+    Table {
+        name: "plan_tasks",
+        order_by: "id",
+        identity: true,
+        columns: &[
+            ("id", I),
+            ("year", I),
+            ("unit_id", I),
+            ("remedy", T),
+            ("division", T),
+            ("owner", T),
+            ("deadline", T),
+            ("status", T),
+            ("effort", I),
+            ("version", I),
+            ("created_by", T),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    },
+    Table {
+        name: "plan_task_codes",
+        order_by: "task_id, code",
+        identity: false,
+        columns: &[("task_id", I), ("code", T)],
+    },
+    Table {
+        name: "plan_task_evidence",
+        order_by: "task_id, evidence_id",
+        identity: false,
+        columns: &[("task_id", I), ("evidence_id", I)],
+    },
 ];
 
 /// Tables of the schema that backups leave out.

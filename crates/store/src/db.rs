@@ -32,7 +32,8 @@ macro_rules! migrations {
 migrations![
     "20251128000001_initial",
     "20251128000002_survey",
-    "20251128000003_portal"
+    "20251128000003_portal",
+    "20251128000004_plans"
 ];
 
 /// How long a SQLite writer waits for another writer before giving up.

@@ -33,6 +33,7 @@ pub enum Entity {
     CalendarEvent,
     Link,
     NewsAttachment,
+    PlanTask,
 }
 
 impl Entity {
@@ -60,6 +61,7 @@ impl Entity {
             Entity::CalendarEvent => "lịch công tác",
             Entity::Link => "liên kết",
             Entity::NewsAttachment => "tệp đính kèm",
+            Entity::PlanTask => "việc trong kế hoạch khắc phục",
         }
     }
     pub fn en(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Entity {
             Entity::CalendarEvent => "calendar event",
             Entity::Link => "link",
             Entity::NewsAttachment => "attachment",
+            Entity::PlanTask => "action-plan task",
         }
     }
 }

@@ -529,6 +529,9 @@ impl Db {
             now,
         )
         .await?;
+        // Links from action-plan tasks go with it (the task stays).
+        tx.execute(q("DELETE FROM plan_task_evidence WHERE evidence_id = $1").bind(id))
+            .await?;
         tx.execute(q("DELETE FROM evidence WHERE id = $1").bind(id))
             .await?;
         let change = Change::new("delete", "evidence", id.to_string()).field(

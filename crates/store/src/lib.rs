@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod plans;
 pub mod portal;
 pub mod results;
 pub mod rounds;

@@ -2,6 +2,7 @@
 //! health and metrics. See docs/web.md.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -134,3 +134,43 @@ fn users_backup_restore_and_export() {
     assert_eq!(none.code, 1);
     assert!(!out.exists(), "nothing is written on failure");
 }
+
+#[test]
+fn plans_commands_refuse_bad_input_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = run(&["plans", "set-status", "1", "finished"], dir.path());
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(
+        bad.stderr.contains("trạng thái \"finished\" không có"),
+        "{}",
+        bad.stderr
+    );
+    let none = run(&["--locale", "en", "plans", "list", "2019"], dir.path());
+    assert_eq!(none.code, 1, "{}", none.stdout);
+    assert!(
+        none.stderr.contains("round \"2019\" not found"),
+        "{}",
+        none.stderr
+    );
+    let task = run(
+        &[
+            "plans",
+            "add",
+            "2019",
+            "skhcn",
+            "--remedy",
+            "x",
+            "--code",
+            "1.1.1",
+            "--division",
+            "VP",
+            "--owner",
+            "An",
+            "--deadline",
+            "2020-03-31",
+        ],
+        dir.path(),
+    );
+    assert_eq!(task.code, 1, "{}", task.stdout);
+    assert!(task.stderr.contains("2019"), "{}", task.stderr);
+}

@@ -52,6 +52,7 @@ use crate::locale::Locale;
 use crate::num::parse_decimal;
 use crate::rules::{Rule, Score};
 use crate::set::{Basis, CriteriaSet};
+use crate::text::fold;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -74,6 +75,80 @@ impl Target {
         match current {
             Some(c) if c > 0 => Some(Target::Class(c - 1)),
             _ => None,
+        }
+    }
+
+    /// Reads `next-class`, `class:LABEL` (Vietnamese or English label, diacritics and case
+    /// ignored), `rank:N` or `points:X`; `current` is the unit's class now (for `next-class`).
+    pub fn parse(set: &CriteriaSet, current: Option<usize>, text: &str) -> Result<Target, Problem> {
+        let bad = || {
+            problem(
+                "target",
+                format!(
+                    "mục tiêu \"{text}\" không hợp lệ: dùng next-class, class:NHÃN, rank:N hoặc points:X"
+                ),
+                format!(
+                    "the target \"{text}\" is not valid: use next-class, class:LABEL, rank:N or points:X"
+                ),
+            )
+        };
+        let t = text.trim();
+        if fold(t) == "next-class" || fold(t) == "next class" {
+            return Target::next_class(current).ok_or_else(|| {
+                problem(
+                    "target",
+                    "đơn vị đã ở xếp loại cao nhất: không có xếp loại cao hơn".into(),
+                    "the unit is in the highest class already: there is no class above".into(),
+                )
+            });
+        }
+        let (kind, value) = t.split_once(':').ok_or_else(bad)?;
+        let value = value.trim();
+        match fold(kind).as_str() {
+            "class" => {
+                let wanted = fold(value).replace(['-', '_'], " ");
+                let classes = &set.classes.classes;
+                classes
+                    .iter()
+                    .position(|c| {
+                        fold(&c.label) == wanted
+                            || c.label_en.as_deref().is_some_and(|l| fold(l) == wanted)
+                    })
+                    .map(Target::Class)
+                    .ok_or_else(|| {
+                        let labels: Vec<&str> = classes.iter().map(|c| c.label.as_str()).collect();
+                        problem(
+                            "target",
+                            format!(
+                                "không có xếp loại \"{value}\" (các xếp loại: {})",
+                                labels.join(", ")
+                            ),
+                            format!(
+                                "there is no class \"{value}\" (the classes: {})",
+                                labels.join(", ")
+                            ),
+                        )
+                    })
+            }
+            "rank" => match value.parse::<u32>() {
+                Ok(r) if r >= 1 => Ok(Target::Rank(r)),
+                _ => Err(problem(
+                    "target",
+                    format!("hạng \"{value}\" không hợp lệ: cần một số nguyên từ 1"),
+                    format!("the rank \"{value}\" is not valid: a whole number from 1 is needed"),
+                )),
+            },
+            "points" => match parse_decimal(value) {
+                Some(p) if !p.is_sign_negative() => Ok(Target::Points(p)),
+                _ => Err(problem(
+                    "target",
+                    format!("số điểm \"{value}\" không hợp lệ: cần một số không âm"),
+                    format!(
+                        "the points \"{value}\" are not valid: a non-negative number is needed"
+                    ),
+                )),
+            },
+            _ => Err(bad()),
         }
     }
 }
@@ -988,6 +1063,10 @@ fn solve(items: &[IntItem], need: i128) -> Option<Vec<(usize, usize, i128)>> {
     }
     picks.reverse();
     Some(picks)
+}
+
+fn problem(field: &str, vi: String, en: String) -> Problem {
+    Problem::new(Location::default().with_field(field), vi, en)
 }
 
 #[cfg(test)]

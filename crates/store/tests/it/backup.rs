@@ -45,7 +45,17 @@ async fn populate(t: &TestDb) {
         .put(db, &to, "qd.pdf", "tr. 1", PDF, &a)
         .await
         .unwrap();
-    store.put(db, &to, "anh.png", "", PNG, &a).await.unwrap();
+    let ev = store.put(db, &to, "anh.png", "", PNG, &a).await.unwrap();
+    let task = parindex_store::plans::TaskInput {
+        remedy: "Ban hành kế hoạch đúng hạn".into(),
+        codes: vec!["1.1.1".into(), "1.1.3".into()],
+        division: "Văn phòng".into(),
+        owner: "Chánh Văn phòng".into(),
+        deadline: "31/03/2020".into(),
+        effort: Some(2),
+    };
+    let task = db.add_task(2019, "SNV", &task, &a).await.unwrap();
+    db.link_task_evidence(task.id, ev.id, &a).await.unwrap();
     db.propose(
         2019,
         "SNV",
@@ -94,6 +104,11 @@ async fn backup_then_restore_gives_identical_rows_and_files() {
             fresh.db.evidence_of(2019, "SNV").await.unwrap(),
             t.db.evidence_of(2019, "SNV").await.unwrap()
         );
+        let tasks = fresh.db.tasks(2019, "SNV").await.unwrap();
+        assert_eq!(tasks, t.db.tasks(2019, "SNV").await.unwrap());
+        assert_eq!(tasks.len(), 1);
+        assert_eq!(tasks[0].codes, ["1.1.1", "1.1.3"]);
+        assert_eq!(tasks[0].evidence.len(), 1);
         assert_eq!(
             fresh.db.verify_audit().await.unwrap(),
             t.db.verify_audit().await.unwrap()

@@ -9,6 +9,7 @@ mod backup;
 mod demo;
 mod evidence;
 mod migrations;
+mod plans;
 mod portal;
 mod results;
 mod rounds;

@@ -11,10 +11,12 @@ use parindex_store::users::Role;
 use parindex_store::{Action, Timestamp};
 use utoipa_axum::router::OpenApiRouter;
 
+pub mod analysis;
 pub mod audit;
 pub mod entries;
 pub mod evidence;
 pub mod me;
+pub mod plans;
 pub mod portal;
 pub mod proposals;
 pub mod results;
@@ -38,6 +40,8 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(users::router())
         .merge(portal::router(state.config().max_upload_bytes))
+        .merge(analysis::router())
+        .merge(plans::router())
 }
 
 /// Only the secretariat.

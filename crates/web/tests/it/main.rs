@@ -4,6 +4,7 @@
 mod harness;
 
 mod accounts;
+mod analysis;
 mod bad_input;
 
 mod matrix;
