@@ -311,6 +311,12 @@ test('a page is refused to a role that may not see it, and sign-in leads back', 
   await checkPage(officer, 'refused', assert);
   const other = await officer.goto(`${base}/ky/2019/phieu/stc`);
   assert.equal(other.status(), 403);
+  // An unknown address: a page in the user's language with the site's navigation, not JSON.
+  const missing = await officer.goto(`${base}/khong-co-trang-nay`);
+  assert.equal(missing.status(), 404);
+  assert.match(await officer.locator('h1').innerText(), /Không tìm thấy/);
+  assert.match(await officer.locator('main').innerText(), /không có địa chỉ này/);
+  await checkPage(officer, 'not-found', assert);
   await officer.goto(`${base}/tai-khoan`);
   await checkPage(officer, 'account', assert);
   await officer.context().close();

@@ -16,6 +16,8 @@ pub mod results;
 pub mod rounds;
 pub mod sheets;
 pub mod survey;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod units;
 pub mod users;

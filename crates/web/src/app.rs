@@ -243,7 +243,10 @@ async fn sweep_sessions(state: AppState) {
 
 /// The whole router: the JSON API, its OpenAPI document, health and metrics, with the
 /// middleware (outermost first): metrics and logging, language and error rendering, security
-/// headers, session and CSRF.
+/// headers, session and CSRF; then the pages and the survey's public pages with their own
+/// middleware. An unknown address under `/api` gets the API's JSON 404; any other gets the
+/// pages' HTML error page in the user's language. Every response carries the security headers
+/// (`baseline_headers`, outermost).
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api::router(&state).split_for_parts();
     // One document for every JSON route, the survey's included.
@@ -253,7 +256,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(openapi::router(doc))
         .merge(crate::health::router())
-        .fallback(not_found)
+        .route("/api", axum::routing::any(not_found))
+        .route("/api/", axum::routing::any(not_found))
+        .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
@@ -263,8 +268,30 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), localize))
         .merge(crate::pages::router(&state))
         .merge(crate::survey::router(&state))
+        .layer(middleware::from_fn(baseline_headers))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
+}
+
+/// The policy of responses that name none (JSON, files): nothing may load from them and no page
+/// may frame them. Pages set their own, stricter for what they need.
+const DEFAULT_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The security headers every response carries, whichever router answered it: those a router
+/// set itself are kept (the pages' and the survey's own CSP), the others are added.
+async fn baseline_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    res
 }
 
 async fn not_found() -> Error {

@@ -138,7 +138,7 @@ async fn backup_then_restore_gives_identical_rows_and_files() {
         let err = restore(&fresh.db, &store2, &out).await.unwrap_err();
         assert!(matches!(err, Error::Invalid(_)), "{err:?}");
         match pg_name {
-            Some(name) => drop_pg(fresh, &name).await,
+            Some(pg) => drop_pg(fresh, pg).await,
             None => fresh.db.close().await,
         }
     })
@@ -176,7 +176,7 @@ async fn damaged_backups_are_refused_and_write_nothing() {
         assert!(fresh.db.units().await.unwrap().is_empty());
         assert!(fresh.db.verify_audit().await.unwrap().entries == 0);
         match pg_name {
-            Some(name) => drop_pg(fresh, &name).await,
+            Some(pg) => drop_pg(fresh, pg).await,
             None => fresh.db.close().await,
         }
     })
@@ -191,7 +191,7 @@ async fn backups_move_between_backends() {
     populate(&lite).await;
     let out = lite.dir.path().join("from-sqlite");
     backup(&lite.db, &lite.evidence(), &out).await.unwrap();
-    let (pg, name) = postgres(&url).await;
+    let (pg, pg_db) = postgres(&url).await;
     let outcome = async {
         assert_eq!(pg.backend(), Backend::Postgres);
         restore(&pg.db, &pg.evidence(), &out).await.unwrap();
@@ -207,7 +207,7 @@ async fn backups_move_between_backends() {
     };
     let outcome =
         futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(outcome)).await;
-    drop_pg(pg, &name).await;
+    drop_pg(pg, pg_db).await;
     if let Err(p) = outcome {
         std::panic::resume_unwind(p);
     }

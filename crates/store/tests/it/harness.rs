@@ -2,12 +2,15 @@
 //! (when `PARINDEX_TEST_PG_URL` names a server) in a database created for the test and dropped
 //! after it, whether it passed or not.
 
-use futures_util::FutureExt;
 use parindex_store::evidence::EvidenceStore;
+use parindex_store::testing::{PgDatabase, with_pg_database};
 use parindex_store::{Actor, Backend, Db};
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use parindex_store::testing::pg_url;
+
+/// The prefix of the databases these tests create.
+const PREFIX: &str = "parindex_test";
 
 pub struct TestDb {
     pub db: Db,
@@ -24,22 +27,16 @@ impl TestDb {
         EvidenceStore::open(self.dir.path().join("evidence")).expect("evidence dir")
     }
 
-    /// Another fresh database on the same backend (restore targets).
-    pub async fn sibling(&self) -> (TestDb, Option<String>) {
+    /// Another fresh database on the same backend (restore targets); drop it with `drop_pg`.
+    pub async fn sibling(&self) -> (TestDb, Option<PgDatabase>) {
         match self.backend() {
             Backend::Sqlite => (sqlite().await, None),
             Backend::Postgres => {
-                let (t, name) = postgres(&pg_url().expect("pg url")).await;
-                (t, Some(name))
+                let (t, pg) = postgres(&pg_url().expect("pg url")).await;
+                (t, Some(pg))
             }
         }
     }
-}
-
-pub fn pg_url() -> Option<String> {
-    std::env::var("PARINDEX_TEST_PG_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
 }
 
 pub async fn sqlite() -> TestDb {
@@ -49,65 +46,17 @@ pub async fn sqlite() -> TestDb {
     TestDb { db, dir }
 }
 
-fn unique_name() -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "parindex_test_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
-}
-
-/// The URL of database `name` on the server of `base`.
-fn with_database(base: &str, name: &str) -> String {
-    let (head, query) = match base.split_once('?') {
-        Some((h, q)) => (h, Some(q)),
-        None => (base, None),
-    };
-    let after_scheme = head.find("://").map_or(0, |i| i + 3);
-    let server_end = head[after_scheme..]
-        .find('/')
-        .map_or(head.len(), |i| after_scheme + i);
-    let mut url = format!("{}/{name}", &head[..server_end]);
-    if let Some(q) = query {
-        url.push('?');
-        url.push_str(q);
-    }
-    url
-}
-
-pub async fn postgres(base: &str) -> (TestDb, String) {
-    let name = unique_name();
-    let admin = Db::connect(base)
-        .await
-        .expect("connect to PARINDEX_TEST_PG_URL");
-    admin
-        .execute_raw(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create test database");
-    admin.close().await;
-    let db = Db::open(&with_database(base, &name))
-        .await
-        .expect("open pg");
+/// A fresh, migrated database on the server of `base`.
+pub async fn postgres(base: &str) -> (TestDb, PgDatabase) {
+    let pg = PgDatabase::create(base, PREFIX).await;
+    let db = Db::open(&pg.url).await.expect("open pg");
     let dir = tempfile::tempdir().expect("temp dir");
-    (TestDb { db, dir }, name)
+    (TestDb { db, dir }, pg)
 }
 
-pub async fn drop_pg(t: TestDb, name: &str) {
+pub async fn drop_pg(t: TestDb, pg: PgDatabase) {
     t.db.close().await;
-    let admin = Db::connect(&pg_url().expect("pg url"))
-        .await
-        .expect("connect");
-    admin
-        .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .expect("drop test database");
-    admin.close().await;
+    pg.drop().await;
 }
 
 /// Runs `test` on SQLite, then on PostgreSQL when configured. A panic on PostgreSQL still drops
@@ -120,12 +69,16 @@ where
     test(&t).await;
     t.db.close().await;
     if let Some(url) = pg_url() {
-        let (t, name) = postgres(&url).await;
-        let outcome = AssertUnwindSafe(test(&t)).catch_unwind().await;
-        drop_pg(t, &name).await;
-        if let Err(panic) = outcome {
-            std::panic::resume_unwind(panic);
-        }
+        with_pg_database(&url, PREFIX, async |pg: &PgDatabase| {
+            let db = Db::open(&pg.url).await.expect("open pg");
+            let t = TestDb {
+                db,
+                dir: tempfile::tempdir().expect("temp dir"),
+            };
+            test(&t).await;
+            t.db.close().await;
+        })
+        .await;
     }
 }
 
@@ -248,17 +201,4 @@ pub async fn seed_open(db: &Db) {
     )
     .await
     .unwrap();
-}
-
-#[test]
-fn database_urls() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }

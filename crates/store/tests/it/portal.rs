@@ -234,8 +234,8 @@ async fn news_search_ignores_diacritics_and_survives_hostile_input() {
                 .unwrap(),
         );
         assert_eq!(found, vec!["Đồng Nai công bố chỉ số SIPAS năm 2019"]);
-        if let Some(name) = pg_name {
-            crate::harness::drop_pg(fresh, &name).await;
+        if let Some(pg) = pg_name {
+            crate::harness::drop_pg(fresh, pg).await;
         }
     })
     .await;

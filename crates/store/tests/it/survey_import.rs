@@ -299,8 +299,8 @@ async fn export_streams_and_round_trips_through_import() {
             serde_json::to_string(&b.units).unwrap()
         );
         other.db.close().await;
-        if let Some(name) = name {
-            drop_pg(other, &name).await;
+        if let Some(pg) = name {
+            drop_pg(other, pg).await;
         }
     })
     .await;

@@ -316,8 +316,50 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
         res = render_error(&ctx, PageError::Page(status, problems));
     } else if res.extensions().get::<NeedSignIn>().is_some() {
         res = sign_in_redirect(&ctx);
+    } else if let Some(p) = framework_refusal(&res) {
+        // axum's own plain-text refusals (a wrong method, a malformed path or query) as pages.
+        res = render_error(&ctx, PageError::Page(res.status(), Problems(vec![p])));
     }
     finish(chosen, res)
+}
+
+/// What an error response made by axum rather than by a page means, in both languages: those
+/// are plain text (pages answer in HTML, downloads carry their own type).
+fn framework_refusal(res: &Response) -> Option<Problem> {
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return None;
+    }
+    Some(match status {
+        StatusCode::NOT_FOUND => problem(
+            "không có địa chỉ này trong hệ thống",
+            "there is no such address",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => problem(
+            "địa chỉ này không nhận phương thức này",
+            "this address does not accept this method",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            problem("dữ liệu gửi lên quá lớn", "the request is too large")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => problem(
+            "kiểu dữ liệu gửi lên không được hỗ trợ",
+            "unsupported content type",
+        ),
+        s if s.is_server_error() => problem(
+            "lỗi hệ thống; đã ghi nhật ký để kiểm tra",
+            "a system error occurred; it has been logged",
+        ),
+        _ => problem(
+            "yêu cầu không hợp lệ: địa chỉ hoặc tham số không đúng",
+            "bad request: the address or a parameter is malformed",
+        ),
+    })
 }
 
 fn csrf_refused(ctx: &Ctx, wrong: bool) -> Response {

@@ -48,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(portal::router())
         .merge(portal_admin::router())
         .merge(survey::router(state))
+        .fallback(not_found)
         .layer(axum::Extension(api))
         .layer(axum::Extension(cache::Cache::default()))
         .layer(axum::middleware::from_fn_with_state(
@@ -59,6 +60,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             guard::guard,
         ));
     Router::new().merge(pages).merge(assets::router())
+}
+
+/// Any address no router knows (outside `/api`): the error page, in the user's language.
+async fn not_found() -> PageError {
+    PageError::not_found(
+        "không có địa chỉ này trong hệ thống",
+        "there is no such address",
+    )
 }
 
 /// Renders a template as an HTML response.

@@ -2,22 +2,20 @@
 //! (when `PARINDEX_TEST_PG_URL` names a server) in a database created for the test and dropped
 //! after it. A small HTTP client keeps one user's session cookie and CSRF token.
 
-use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::header::HeaderMap;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use parindex_store::testing::{PgDatabase, with_pg_database};
 use parindex_store::units::UnitFields;
 use parindex_store::users::{Role, UserFields};
 use parindex_store::{Actor, Db};
 use parindex_web::{AppState, Application, Config, ConfigOverrides};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 pub const PASSWORD: &str = "mat-khau-thu-nghiem";
@@ -56,43 +54,7 @@ impl TestApp {
     }
 }
 
-pub fn pg_url() -> Option<String> {
-    std::env::var("PARINDEX_TEST_PG_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-}
-
-fn unique_name() -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "parindex_webtest_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
-}
-
-/// The URL of database `name` on the server of `base`.
-fn with_database(base: &str, name: &str) -> String {
-    let (head, query) = match base.split_once('?') {
-        Some((h, q)) => (h, Some(q)),
-        None => (base, None),
-    };
-    let after_scheme = head.find("://").map_or(0, |i| i + 3);
-    let server_end = head[after_scheme..]
-        .find('/')
-        .map_or(head.len(), |i| after_scheme + i);
-    let mut url = format!("{}/{name}", &head[..server_end]);
-    if let Some(q) = query {
-        url.push('?');
-        url.push_str(q);
-    }
-    url
-}
+pub use parindex_store::testing::pg_url;
 
 /// Builds and starts the application on `127.0.0.1:0` with the given database (None: SQLite in
 /// the temporary directory).
@@ -134,25 +96,12 @@ where
     test(&app).await;
     app.shutdown().await;
     if let Some(base) = pg_url() {
-        let name = unique_name();
-        let admin = Db::connect(&base)
-            .await
-            .expect("connect PARINDEX_TEST_PG_URL");
-        admin
-            .execute_raw(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
-        let app = spawn_app(Some(with_database(&base, &name))).await;
-        let outcome = AssertUnwindSafe(test(&app)).catch_unwind().await;
-        app.shutdown().await;
-        admin
-            .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .expect("drop test database");
-        admin.close().await;
-        if let Err(panic) = outcome {
-            std::panic::resume_unwind(panic);
-        }
+        with_pg_database(&base, "parindex_webtest", async |pg: &PgDatabase| {
+            let app = spawn_app(Some(pg.url.clone())).await;
+            test(&app).await;
+            app.shutdown().await;
+        })
+        .await;
     }
 }
 
@@ -504,13 +453,4 @@ pub async fn move_to(db: &Db, unit: &str, states: &[&str]) {
         .await
         .unwrap();
     }
-}
-
-#[test]
-fn database_urls() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
