@@ -12,7 +12,7 @@ pub(crate) type Entry = (&'static str, &'static str, &'static str);
 
 /// Every part of the catalogue: this file's, and those of page modules that keep their own
 /// texts beside their code (one line each here).
-const PARTS: &[&[Entry]] = &[CATALOGUE];
+const PARTS: &[&[Entry]] = &[CATALOGUE, super::plans::TEXTS];
 
 /// The frame, errors, sign-in, account, rounds, sheets, results, units and users.
 const CATALOGUE: &[Entry] = &[

@@ -24,6 +24,7 @@ mod guard;
 mod i18n;
 mod internal;
 mod layout;
+mod plans;
 mod results;
 mod rounds;
 mod sheet;
@@ -42,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(sheet::router())
         .merge(results::router())
         .merge(audit::router())
+        .merge(plans::router())
         .layer(axum::Extension(api))
         .layer(axum::Extension(cache::Cache::default()))
         .layer(axum::middleware::from_fn_with_state(

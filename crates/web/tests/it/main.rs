@@ -11,6 +11,7 @@ mod matrix;
 mod ops;
 mod pages;
 mod pages_flow;
+mod pages_plans;
 mod round;
 mod survey;
 mod survey_bad_input;
