@@ -99,6 +99,14 @@ async fn the_unit_plans_and_the_secretariat_analyses() {
     assert_eq!(officer.get("/ky/2019/phan-tich/so").await.status, 403);
 
     let sec = app.login("sonoivu").await;
+    let dash = sec.get("/ky/2019").await;
+    assert!(
+        dash.text()
+            .contains("Tiến độ kế hoạch khắc phục: <b>1/2</b>"),
+        "{}",
+        dash.text()
+    );
+    assert!(dash.text().contains("/ky/2019/phan-tich/so"));
     let started = std::time::Instant::now();
     let an = sec
         .get("/ky/2019/phan-tich/so?seed=7&replicates=2000&jitter=0,1")
