@@ -17,6 +17,7 @@ const PARTS: &[&[Entry]] = &[
     super::portal::TEXTS,
     super::portal_admin::TEXTS,
     super::survey::TEXTS,
+    super::plans::TEXTS,
 ];
 
 /// The frame, errors, sign-in, account, rounds, sheets, results, units and users.

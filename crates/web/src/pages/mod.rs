@@ -24,6 +24,7 @@ mod guard;
 mod i18n;
 mod internal;
 mod layout;
+mod plans;
 mod portal;
 mod portal_admin;
 mod results;
@@ -48,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(portal::router())
         .merge(portal_admin::router())
         .merge(survey::router(state))
+        .merge(plans::router())
         .fallback(not_found)
         .layer(axum::Extension(api))
         .layer(axum::Extension(cache::Cache::default()))

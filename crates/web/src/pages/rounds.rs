@@ -238,6 +238,8 @@ struct DashboardPage {
     groups: Vec<GroupBlock>,
     is_secretariat: bool,
     overdue_count: usize,
+    /// Action plans of the round: (done, total, overdue) over every unit's tasks.
+    plans: (i64, i64, i64),
 }
 
 fn group_name(lang: Locale, set: &CriteriaSet, code: &str) -> String {
@@ -315,6 +317,14 @@ async fn dashboard(
         });
     }
     groups.sort_by(|a, b| text::compare(&a.name, &b.name));
+    let plans = state
+        .db()
+        .plan_progress(year, &parindex_store::plans::today())
+        .await?
+        .iter()
+        .fold((0, 0, 0), |(d, t, o), p| {
+            (d + p.done, t + p.total, o + p.overdue)
+        });
     ok(&DashboardPage {
         l: ctx.layout(format!("{} {year}", i18n::t(lang, "dashboard.title"))),
         year,
@@ -324,6 +334,7 @@ async fn dashboard(
         groups,
         is_secretariat: c.is(Role::Secretariat),
         overdue_count,
+        plans,
     })
 }
 

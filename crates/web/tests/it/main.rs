@@ -11,6 +11,7 @@ mod matrix;
 mod ops;
 mod pages;
 mod pages_flow;
+mod pages_plans;
 mod portal;
 mod round;
 mod survey;
