@@ -3,6 +3,8 @@
 # (anonymous, /xep-hang/2018/so) and an officer's self-assessment page (signed in; a 2020 round is
 # opened through the JSON API and Sở KH&CN's sheet filled with its 2019 declarations, so the page
 # is the editable self-assessment grid of area 1). Target: >= 2,000 requests/s with p99 < 50 ms.
+# Peer, in the same run: the same server answering its static stylesheet; the script prints each
+# page's requests/s as a ratio to it.
 # Bounded: every wrk run has a duration (DURATION, default 10 s) and a hard timeout; the server
 # is stopped on exit.
 set -euo pipefail
@@ -89,9 +91,34 @@ run() {
   cpu=$(python3 -c "print(f'{($t1 - $t0) / $hz * 1000 / max($reqs, 1):.3f}')")
   echo "$name: ${rps} requests/s, p99 ${p99}, server CPU ${cpu} ms per request (load average after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores)"
   if echo "$out" | grep -q 'Non-2xx'; then echo "$name: some answers were not 2xx" >&2; return 1; fi
+  last_rps=$rps
+  last_p99=$p99
+}
+# p99 as wrk prints it (us, ms or s) in milliseconds.
+ms() { python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2])/1000 if v.endswith('us') else float(v[:-2]) if v.endswith('ms') else float(v[:-1])*1000)" "$1"; }
+verdict() {
+  local name=$1 rps=$2 p99=$3
+  python3 - "$name" "$rps" "$(ms "$p99")" "$peer_rps" <<'PY'
+import sys
+name, rps, p99, peer = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+ok = rps >= 2000 and p99 < 50
+print(f"{name}: {rps:,.0f} requests/s, p99 {p99:.1f} ms -> {'meets' if ok else 'MISSES'} the target (>= 2,000/s, p99 < 50 ms); "
+      f"{rps / peer:.2f}x the peer (the same server's static stylesheet, {peer:,.0f} requests/s)")
+PY
 }
 # Warm up (connection pool, caches), then measure.
 timeout 10 wrk -t1 -c4 -d2s "$ranking" >/dev/null
 timeout 10 wrk -t1 -c4 -d2s -H "Cookie: $cookie" "$sheet" >/dev/null
+# The peer, measured in the same run: the same server answering a static file (the pages'
+# stylesheet, from memory, no database, no template) — the floor of the HTTP stack and wrk on
+# this machine now, so the ratio says what rendering a page costs on top.
+timeout 10 wrk -t1 -c4 -d2s "$base/static/app.css" >/dev/null
+run "peer: static file (/static/app.css, $(size "$base/static/app.css") bytes)" "$base/static/app.css"
+peer_rps=$last_rps
 run "ranking (/xep-hang/2018/so)" "$ranking"
+ranking_rps=$last_rps ranking_p99=$last_p99
 run "self-assessment (/ky/2020/phieu/skhcn, signed in)" -H "Cookie: $cookie" "$sheet"
+sheet_rps=$last_rps sheet_p99=$last_p99
+echo
+verdict "ranking" "$ranking_rps" "$ranking_p99"
+verdict "self-assessment" "$sheet_rps" "$sheet_p99"

@@ -48,6 +48,15 @@ struct UnitIn {
     survey: BTreeMap<String, Vec<(u64, u64)>>,
 }
 
+/// The time this thread has spent on a CPU (Linux: `/proc/thread-self/schedstat`, nanoseconds),
+/// which time spent waiting for a core on a loaded machine does not inflate. With one thread the
+/// simulation runs on the calling thread.
+fn thread_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 * 1e-9)
+}
+
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or_else(|_| panic!("'{s}' is not a number"))
 }
@@ -214,12 +223,17 @@ fn main() {
     };
     let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
     let mut times_1 = Vec::new();
+    let mut cpu_1 = Vec::new();
     let mut times_n = Vec::new();
     let mut result = None;
     for _ in 0..7 {
         let t = Instant::now();
+        let c = thread_cpu_seconds();
         let one = simulate(&set, &units, &settings).unwrap();
         times_1.push(t.elapsed().as_secs_f64());
+        if let (Some(c0), Some(c1)) = (c, thread_cpu_seconds()) {
+            cpu_1.push(c1 - c0);
+        }
         let t = Instant::now();
         let all = simulate(
             &set,
@@ -241,6 +255,7 @@ fn main() {
         "implementation": "rust",
         "setup_seconds": setup.as_secs_f64(),
         "simulate_seconds_1_thread": best(&times_1),
+        "simulate_cpu_seconds_1_thread": (!cpu_1.is_empty()).then(|| best(&cpu_1)),
         "simulate_seconds": best(&times_n),
         "threads": threads,
         "units": result.units.iter().map(|u| serde_json::json!({
