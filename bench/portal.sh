@@ -43,10 +43,16 @@ echo "pages: results $(curl -s -o /dev/null -w '%{size_download}' "$results") by
 # A new visitor on every request: a User-Agent of its own.
 lua="$work/new-visitor.lua"
 cat >"$lua" <<'LUA'
+-- Each wrk thread numbers its own requests; the thread's id keeps the User-Agents distinct.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format(nil, nil, { ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) visitor/" .. n .. "-" .. math.random(1e9) })
+  return wrk.format(nil, nil, { ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) visitor/" .. tid .. "-" .. n })
 end
 LUA
 

@@ -3,7 +3,8 @@
 //! draft (a set can change only while its round is a draft, and a round never goes back to
 //! draft); and a sheet's entries and evidence under the sheet's version, which the store changes
 //! in the same transaction as every change to the sheet, its entries, proposals and evidence, so
-//! a version names one content. What a page shows of a round may lag a change by two seconds;
+//! a version names one content; the portal home's news, calendar and links for two seconds.
+//! What a page shows of a round or the portal home may lag a change by two seconds;
 //! every write still goes through the API, which reads the database.
 
 use parindex_core::set::CriteriaSet;
@@ -25,6 +26,17 @@ struct Inner {
     rounds: Mutex<HashMap<i32, (Instant, Round)>>,
     sets: Mutex<HashMap<(i32, String), Arc<CriteriaSet>>>,
     sheets: Mutex<HashMap<(i32, String), Versioned>>,
+    home: Mutex<Option<(Instant, Arc<PortalHome>)>>,
+}
+
+/// What the portal home shows, as read from the store (formatted per request and language).
+pub(crate) struct PortalHome {
+    pub hot: Vec<parindex_store::portal::NewsItem>,
+    pub featured: Vec<parindex_store::portal::NewsItem>,
+    pub latest: Vec<parindex_store::portal::NewsItem>,
+    pub monday: parindex_store::Timestamp,
+    pub events: Vec<parindex_store::portal::Event>,
+    pub links: Vec<parindex_store::portal::Link>,
 }
 
 /// A sheet's latest content seen, with the version it was read at.
@@ -37,6 +49,20 @@ pub(crate) struct SheetContent {
 }
 
 impl Cache {
+    /// The portal home's content, at most two seconds old (five queries saved per view).
+    pub fn home(&self) -> Option<Arc<PortalHome>> {
+        let map = self.0.home.lock().ok()?;
+        map.as_ref()
+            .filter(|(at, _)| at.elapsed() < ROUND_TTL)
+            .map(|(_, h)| h.clone())
+    }
+
+    pub fn keep_home(&self, home: Arc<PortalHome>) {
+        if let Ok(mut h) = self.0.home.lock() {
+            *h = Some((Instant::now(), home));
+        }
+    }
+
     /// The round, at most two seconds old.
     pub async fn round(&self, db: &Db, year: i32) -> parindex_store::Result<Round> {
         if let Ok(map) = self.0.rounds.lock()

@@ -307,35 +307,50 @@ struct HomePage {
     links: Vec<LinkLine>,
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let db = state.db();
-    let now = Timestamp::now();
+async fn home(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Cache>,
+    ctx: Ctx,
+) -> PageResult {
     let lang = ctx.lang;
-    let pick = |hot: bool, featured: bool, per_page: u32| NewsQuery {
-        hot,
-        featured,
-        page: 1,
-        per_page,
-        ..NewsQuery::default()
+    let data = match cache.home() {
+        Some(h) => h,
+        None => {
+            let db = state.db();
+            let now = Timestamp::now();
+            let pick = |hot: bool, featured: bool, per_page: u32| NewsQuery {
+                hot,
+                featured,
+                page: 1,
+                per_page,
+                ..NewsQuery::default()
+            };
+            let monday = week_start(now);
+            let h = std::sync::Arc::new(super::cache::PortalHome {
+                hot: db.search_news(&pick(true, false, 5), now).await?.items,
+                featured: db.search_news(&pick(false, true, 3), now).await?.items,
+                latest: db.search_news(&pick(false, false, 6), now).await?.items,
+                monday,
+                events: db
+                    .events_between(monday, Timestamp(monday.0 + 7 * DAY_MS))
+                    .await?,
+                links: db.links().await?,
+            });
+            cache.keep_home(h.clone());
+            h
+        }
     };
-    let hot = db.search_news(&pick(true, false, 5), now).await?;
-    let featured = db.search_news(&pick(false, true, 3), now).await?;
-    let latest = db.search_news(&pick(false, false, 6), now).await?;
-    let monday = week_start(now);
-    let events = db
-        .events_between(monday, Timestamp(monday.0 + 7 * DAY_MS))
-        .await?;
-    let links = db.links().await?;
     super::ok(&HomePage {
         l: ctx.layout(i18n::t(lang, "portal.title")),
-        hot: hot.items.iter().map(|n| card(lang, n)).collect(),
-        featured: featured.items.iter().map(|n| card(lang, n)).collect(),
-        latest: latest.items.iter().map(|n| card(lang, n)).collect(),
-        week: week_days(lang, monday, &events)
+        hot: data.hot.iter().map(|n| card(lang, n)).collect(),
+        featured: data.featured.iter().map(|n| card(lang, n)).collect(),
+        latest: data.latest.iter().map(|n| card(lang, n)).collect(),
+        week: week_days(lang, data.monday, &data.events)
             .into_iter()
             .filter(|d| !d.events.is_empty())
             .collect(),
-        links: links
+        links: data
+            .links
             .iter()
             .map(|l| LinkLine {
                 title: l.title.clone(),
