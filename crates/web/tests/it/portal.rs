@@ -5,7 +5,7 @@
 //! the demo province, the portal home and a unit's profile with its charts.
 
 use crate::harness::{Body, Client, TestApp, each_backend, multipart, pdf, png, seed};
-use crate::pages::demo_app;
+use crate::pages::{DemoApp, each_demo};
 use serde_json::{Value, json};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -401,88 +401,91 @@ async fn the_visit_counter_skips_bots_and_reloads() {
 
 #[tokio::test]
 async fn the_demo_portal_and_a_unit_profile() {
-    let app = demo_app().await;
-    let anon = app.client();
-    let home = anon.get("/cong-thong-tin").await;
-    assert_eq!(home.status, 200);
-    let html = home.text();
-    assert!(
-        html.contains("Công bố Chỉ số cải cách hành chính năm 2018"),
-        "{html}"
-    );
-    assert!(html.contains("Cổng Dịch vụ công quốc gia"));
-    let res = anon.get("/ho-so-don-vi/skhcn").await;
-    assert_eq!(res.status, 200);
-    let html = res.text();
-    assert!(html.contains("Sở Khoa học và Công nghệ"));
-    // 2018 is published (86,60 with the decimal comma); 2019 is not yet.
-    assert!(html.contains("86,60"), "{html}");
-    assert!(html.contains("<svg") && html.contains("chart-trend") && html.contains("chart-areas"));
-    assert!(!html.contains(">2019<"), "{html}");
-    let en = anon.get("/ho-so-don-vi/skhcn?lang=en").await.text();
-    assert!(en.contains("86.60") && en.contains("Results across years"));
-    let res = anon.get("/ho-so-don-vi/khong-co").await;
-    assert_eq!(res.status, 404);
-    // The secretariat's pages: a news item through the form, shown on the portal.
-    let sec = app.login("sonoivu").await;
-    let page = sec.get("/quan-tri/tin-tuc").await;
-    assert_eq!(page.status, 200, "{}", page.text());
-    let csrf = page.csrf();
-    let res = sec
-        .post_form(
-            "/quan-tri/tin-tuc",
-            &[
-                ("csrf", &csrf),
-                ("category", "thong-bao"),
-                ("title", "Thông báo mới về SIPAS"),
-                ("summary", "Tóm tắt"),
-                ("body", "<p>Nội dung</p><script>x()</script>"),
-                ("hot", "1"),
-                ("published_at", ""),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, 303, "{}", res.text());
-    assert!(
-        res.location()
-            .starts_with("/quan-tri/tin-tuc/thong-bao-moi-ve-sipas")
-    );
-    let res = sec
-        .post_form(
-            "/quan-tri/tin-tuc",
-            &[("csrf", &csrf), ("category", "thong-bao"), ("title", "")],
-        )
-        .await;
-    assert_eq!(res.status, 422);
-    assert!(res.text().contains("thiếu tiêu đề"));
-    let item = anon.get("/tin-tuc/thong-bao-moi-ve-sipas").await.text();
-    assert!(item.contains("Thông báo mới về SIPAS") && !item.contains("x()"));
-    let res = sec
-        .post_form(
-            "/quan-tri/lien-ket",
-            &[("csrf", &csrf), ("title", "Sai"), ("url", "ftp://x")],
-        )
-        .await;
-    assert_eq!(res.status, 422);
-    let res = sec
-        .post_form(
-            "/quan-tri/lich",
-            &[
-                ("csrf", &csrf),
-                ("starts", "2026-12-01T08:00"),
-                ("title", "Họp giao ban"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, 303, "{}", res.text());
-    assert!(
-        anon.get("/lich-cong-tac?tuan=2026-12-01")
-            .await
-            .text()
-            .contains("Họp giao ban")
-    );
-    // Others may not manage the portal.
-    let officer = app.login("canbo.skhcn").await;
-    assert_eq!(officer.get("/quan-tri/tin-tuc").await.status, 403);
-    app.stop().await;
+    each_demo(async |app: &DemoApp| {
+        let anon = app.client();
+        let home = anon.get("/cong-thong-tin").await;
+        assert_eq!(home.status, 200);
+        let html = home.text();
+        assert!(
+            html.contains("Công bố Chỉ số cải cách hành chính năm 2018"),
+            "{html}"
+        );
+        assert!(html.contains("Cổng Dịch vụ công quốc gia"));
+        let res = anon.get("/ho-so-don-vi/skhcn").await;
+        assert_eq!(res.status, 200);
+        let html = res.text();
+        assert!(html.contains("Sở Khoa học và Công nghệ"));
+        // 2018 is published (86,60 with the decimal comma); 2019 is not yet.
+        assert!(html.contains("86,60"), "{html}");
+        assert!(
+            html.contains("<svg") && html.contains("chart-trend") && html.contains("chart-areas")
+        );
+        assert!(!html.contains(">2019<"), "{html}");
+        let en = anon.get("/ho-so-don-vi/skhcn?lang=en").await.text();
+        assert!(en.contains("86.60") && en.contains("Results across years"));
+        let res = anon.get("/ho-so-don-vi/khong-co").await;
+        assert_eq!(res.status, 404);
+        // The secretariat's pages: a news item through the form, shown on the portal.
+        let sec = app.login("sonoivu").await;
+        let page = sec.get("/quan-tri/tin-tuc").await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let csrf = page.csrf();
+        let res = sec
+            .post_form(
+                "/quan-tri/tin-tuc",
+                &[
+                    ("csrf", &csrf),
+                    ("category", "thong-bao"),
+                    ("title", "Thông báo mới về SIPAS"),
+                    ("summary", "Tóm tắt"),
+                    ("body", "<p>Nội dung</p><script>x()</script>"),
+                    ("hot", "1"),
+                    ("published_at", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+        assert!(
+            res.location()
+                .starts_with("/quan-tri/tin-tuc/thong-bao-moi-ve-sipas")
+        );
+        let res = sec
+            .post_form(
+                "/quan-tri/tin-tuc",
+                &[("csrf", &csrf), ("category", "thong-bao"), ("title", "")],
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        assert!(res.text().contains("thiếu tiêu đề"));
+        let item = anon.get("/tin-tuc/thong-bao-moi-ve-sipas").await.text();
+        assert!(item.contains("Thông báo mới về SIPAS") && !item.contains("x()"));
+        let res = sec
+            .post_form(
+                "/quan-tri/lien-ket",
+                &[("csrf", &csrf), ("title", "Sai"), ("url", "ftp://x")],
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        let res = sec
+            .post_form(
+                "/quan-tri/lich",
+                &[
+                    ("csrf", &csrf),
+                    ("starts", "2026-12-01T08:00"),
+                    ("title", "Họp giao ban"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+        assert!(
+            anon.get("/lich-cong-tac?tuan=2026-12-01")
+                .await
+                .text()
+                .contains("Họp giao ban")
+        );
+        // Others may not manage the portal.
+        let officer = app.login("canbo.skhcn").await;
+        assert_eq!(officer.get("/quan-tri/tin-tuc").await.status, 403);
+    })
+    .await;
 }
