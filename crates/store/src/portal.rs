@@ -618,22 +618,14 @@ impl Db {
     }
 
     pub async fn delete_event(&self, id: i64, by: &Actor) -> Result<()> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let n = tx
-            .execute(q("DELETE FROM calendar_events WHERE id = $1").bind(id))
-            .await?;
-        if n == 0 {
-            return Err(Error::not_found(Entity::CalendarEvent, id.to_string()));
-        }
-        audit::append(
-            &mut tx,
+        self.delete_by_id(
+            "DELETE FROM calendar_events WHERE id = $1",
+            Entity::CalendarEvent,
+            "calendar_event",
+            id,
             by,
-            now,
-            Change::new("delete", "calendar_event", id.to_string()),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     pub async fn put_link(
@@ -914,19 +906,36 @@ impl Db {
     }
 
     pub async fn delete_link(&self, id: i64, by: &Actor) -> Result<()> {
+        self.delete_by_id(
+            "DELETE FROM links WHERE id = $1",
+            Entity::Link,
+            "link",
+            id,
+            by,
+        )
+        .await
+    }
+
+    /// Deletes one row by id with its audit entry, or says the row does not exist.
+    async fn delete_by_id(
+        &self,
+        sql: &'static str,
+        entity: Entity,
+        kind: &'static str,
+        id: i64,
+        by: &Actor,
+    ) -> Result<()> {
         let now = Timestamp::now();
         let mut tx = self.begin().await?;
-        let n = tx
-            .execute(q("DELETE FROM links WHERE id = $1").bind(id))
-            .await?;
+        let n = tx.execute(q(sql).bind(id)).await?;
         if n == 0 {
-            return Err(Error::not_found(Entity::Link, id.to_string()));
+            return Err(Error::not_found(entity, id.to_string()));
         }
         audit::append(
             &mut tx,
             by,
             now,
-            Change::new("delete", "link", id.to_string()),
+            Change::new("delete", kind, id.to_string()),
         )
         .await?;
         tx.commit().await

@@ -3,11 +3,10 @@
 //! A refused form comes back with each message beside its field and what was typed kept.
 
 use crate::app::AppState;
-use crate::auth::Caller;
 use crate::pages::form::Form;
-use crate::pages::guard::see_other;
+use crate::pages::guard::{secretariat, see_other};
 use crate::pages::internal::{Api, Refusal};
-use crate::pages::{Ctx, Layout, PageError, PageResult, Signed, i18n, ok, render};
+use crate::pages::{Ctx, Layout, PageResult, Signed, i18n, ok, render};
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
@@ -30,17 +29,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/nguoi-dung/{username}/mat-khau", post(reset_password))
         .route("/nguoi-dung/{username}/phan-cong", post(assign))
         .route("/nguoi-dung/{username}/phan-cong/xoa", post(unassign))
-}
-
-fn secretariat(c: &Caller) -> PageResult<()> {
-    if c.is(Role::Secretariat) {
-        Ok(())
-    } else {
-        Err(PageError::forbidden(
-            "trang này dành cho cơ quan thường trực (Sở Nội vụ)",
-            "this page is for the secretariat",
-        ))
-    }
 }
 
 /// Messages of a refused form: by field, and the rest.

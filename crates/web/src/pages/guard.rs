@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parindex_core::diag::{Problem, Problems};
 use parindex_core::locale::Locale;
+use parindex_store::users::Role;
 
 /// What every page knows about its request.
 #[derive(Clone)]
@@ -79,6 +80,30 @@ pub(crate) enum PageError {
 }
 
 pub(crate) type PageResult<T = Response> = Result<T, PageError>;
+
+/// Refuses a page to anyone but the secretariat.
+pub(crate) fn secretariat(c: &Caller) -> PageResult<()> {
+    if c.is(Role::Secretariat) {
+        Ok(())
+    } else {
+        Err(PageError::forbidden(
+            "trang này dành cho cơ quan thường trực (Sở Nội vụ)",
+            "this page is for the secretariat",
+        ))
+    }
+}
+
+/// Refuses a page to anyone but the secretariat and leaders.
+pub(crate) fn secretariat_or_leader(c: &Caller) -> PageResult<()> {
+    if c.is(Role::Secretariat) || c.is(Role::Leader) {
+        Ok(())
+    } else {
+        Err(PageError::forbidden(
+            "trang này dành cho cơ quan thường trực (Sở Nội vụ) và lãnh đạo",
+            "this page is for the secretariat and leaders",
+        ))
+    }
+}
 
 impl PageError {
     pub fn forbidden(vi: impl Into<String>, en: impl Into<String>) -> PageError {

@@ -5,18 +5,17 @@
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::pages::form::Form;
-use crate::pages::guard::see_other;
+use crate::pages::guard::{secretariat, see_other};
 use crate::pages::internal::{Api, Refusal, refusal};
 use crate::pages::layout::segment;
 use crate::pages::portal::{CalendarDay, iso_day, week_days, week_start};
-use crate::pages::{Ctx, Layout, PageError, PageResult, Signed, fmt, i18n, ok, render};
+use crate::pages::{Ctx, Layout, PageResult, Signed, fmt, i18n, ok, render};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::Method;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use parindex_store::Timestamp;
 use parindex_store::portal::NewsQuery;
-use parindex_store::users::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -96,17 +95,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/quan-tri/lich/{id}/xoa", post(delete_event))
         .route("/quan-tri/lien-ket", get(links_admin).post(add_link))
         .route("/quan-tri/lien-ket/{id}/xoa", post(delete_link))
-}
-
-fn secretariat(c: &Caller) -> PageResult<()> {
-    if c.is(Role::Secretariat) {
-        Ok(())
-    } else {
-        Err(PageError::forbidden(
-            "chỉ cơ quan thường trực (Sở Nội vụ) được quản lý cổng thông tin",
-            "only the secretariat may manage the portal",
-        ))
-    }
 }
 
 fn messages(ctx: &Ctx, r: &Refusal) -> Vec<String> {

@@ -6,7 +6,7 @@
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::pages::form::Form;
-use crate::pages::guard::see_other;
+use crate::pages::guard::{secretariat, secretariat_or_leader, see_other};
 use crate::pages::internal::{Api, Refusal};
 use crate::pages::{
     Ctx, Layout, PageError, PageResult, Signed, current_year, fmt, i18n, ok, render,
@@ -36,28 +36,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ky/{year}/bo-chi-so", post(import_set))
         .route("/ky/{year}/bo-chi-so/{group}", get(browse_set))
         .route("/tham-dinh", get(queue))
-}
-
-fn secretariat_or_leader(c: &Caller) -> PageResult<()> {
-    if c.is(Role::Secretariat) || c.is(Role::Leader) {
-        Ok(())
-    } else {
-        Err(PageError::forbidden(
-            "trang này dành cho cơ quan thường trực (Sở Nội vụ) và lãnh đạo",
-            "this page is for the secretariat and leaders",
-        ))
-    }
-}
-
-fn secretariat(c: &Caller) -> PageResult<()> {
-    if c.is(Role::Secretariat) {
-        Ok(())
-    } else {
-        Err(PageError::forbidden(
-            "trang này dành cho cơ quan thường trực (Sở Nội vụ)",
-            "this page is for the secretariat",
-        ))
-    }
 }
 
 fn round_state(lang: Locale, s: RoundState) -> String {

@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::locale::Lang;
 use crate::pages::charts::{self, Interval, Progress, pct};
 use crate::pages::form::Form;
-use crate::pages::guard::see_other;
+use crate::pages::guard::{secretariat, see_other};
 use crate::pages::internal::{Api, Refusal, refusal};
 use crate::pages::layout::{encode, segment};
 use crate::pages::{Ctx, Layout, PageError, PageResult, Signed, fmt, i18n, ok, render};
@@ -252,17 +252,6 @@ fn reader(c: &Caller) -> PageResult<()> {
         Err(PageError::forbidden(
             "chỉ cơ quan thường trực và lãnh đạo được xem kết quả khảo sát",
             "only the secretariat and leaders may see survey results",
-        ))
-    }
-}
-
-fn secretariat(c: &Caller) -> PageResult<()> {
-    if c.is(Role::Secretariat) {
-        Ok(())
-    } else {
-        Err(PageError::forbidden(
-            "trang này dành cho cơ quan thường trực (Sở Nội vụ)",
-            "this page is for the secretariat",
         ))
     }
 }
