@@ -6,8 +6,10 @@
 
 use crate::api::portal::{date_range, published_item};
 use crate::app::AppState;
+use crate::pages::cache::Cache;
 use crate::pages::charts::{self, AreaPoints};
-use crate::pages::{Ctx, Layout, PageError, PageResult, fmt, i18n, render};
+use crate::pages::survey::{self, Cell, ElementRow};
+use crate::pages::{Ctx, Layout, PageError, PageResult, fmt, i18n, render, results};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -18,6 +20,7 @@ use parindex_core::analysis::lost::points_lost;
 use parindex_core::locale::Locale;
 use parindex_store::portal::{Event, NewsItem, NewsQuery};
 use parindex_store::sheets::SheetState;
+use parindex_store::survey::SurveyState;
 use parindex_store::{ErrorKind, Timestamp};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -132,6 +135,16 @@ pub(crate) const TEXTS: &[super::i18n::Entry] = &[
         "profile.scorecard",
         "Bảng điểm chi tiết",
         "Detailed scorecard",
+    ),
+    (
+        "profile.survey_elements",
+        "Mức độ hài lòng theo yếu tố",
+        "Satisfaction by element",
+    ),
+    (
+        "profile.survey_hint",
+        "Chỉ số hài lòng của từng yếu tố với khoảng tin cậy 95 %; phiếu đang chờ xem xét không được tính. Dấu *: mẫu nhỏ, cần thận trọng khi so sánh.",
+        "Each element's satisfaction index with its 95 % confidence interval; responses under review are not counted. *: small sample, compare with care.",
     ),
     (
         "profile.survey_note",
@@ -705,11 +718,17 @@ struct ProfilePage {
     areas_svg: String,
     radar_svg: String,
     has_survey: bool,
+    survey: Option<ProfileSurvey>,
 }
 
 /// A unit's public profile: its published results across years (total, index, rank, class,
 /// survey points) as a table and a chart, and the points by area of its latest published sheet.
-async fn profile(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
+async fn profile(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> PageResult {
     let db = state.db();
     let lang = ctx.lang;
     let unit = db.unit(&code).await?;
@@ -730,6 +749,7 @@ async fn profile(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Strin
             };
             let d = published.decimals;
             has_survey |= u.survey > Decimal::ZERO;
+            let set = cache.set(db, round, group).await.ok();
             trend.push(AreaPoints {
                 code: round.year.to_string(),
                 title: round.year.to_string(),
@@ -742,7 +762,7 @@ async fn profile(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Strin
                 max: fmt::pts(lang, u.max),
                 percent: lang.decimal(u.percent, d),
                 rank: format!("{}/{}", u.rank, published.units.len()),
-                class_label: u.class_label.clone().unwrap_or_else(|| "—".into()),
+                class_label: results::class_label(lang, set.as_deref(), u),
                 survey: lang.decimal(u.survey, d),
                 href: format!("/xep-hang/{}/{group}/{code}", round.year),
             });
@@ -802,6 +822,7 @@ async fn profile(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Strin
         areas_year = Some(line.year);
         break;
     }
+    let survey = profile_survey(db, lang, &code, &history).await?;
     let name = unit.name.clone();
     let trend_title = format!("{} — {name}", i18n::t(lang, "profile.trend"));
     let areas_title = format!("{} — {name}", i18n::t(lang, "profile.areas"));
@@ -828,7 +849,60 @@ async fn profile(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Strin
         areas_year,
         areas,
         has_survey,
+        survey,
     })
+}
+
+/// The survey elements of a unit's profile: from the latest closed survey of a year whose results
+/// the unit has published (a survey still open is not public), the official view (quarantined
+/// responses left out).
+pub(crate) struct ProfileSurvey {
+    pub year: i32,
+    pub title: String,
+    pub respondents: u64,
+    pub overall: Cell,
+    pub elements: Vec<ElementRow>,
+    pub svg: String,
+}
+
+async fn profile_survey(
+    db: &parindex_store::Db,
+    lang: Locale,
+    unit: &str,
+    history: &[HistoryLine],
+) -> Result<Option<ProfileSurvey>, PageError> {
+    // `history` runs from the latest year.
+    for line in history {
+        let mut surveys = db.surveys(line.year).await?;
+        surveys.retain(|s| s.state == SurveyState::Closed);
+        surveys.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        for s in surveys {
+            let report = db.survey_report(line.year, &s.code).await?;
+            let Some(u) = report.units.iter().find(|u| u.unit == unit) else {
+                continue;
+            };
+            let view = &u.official;
+            if view.respondents == 0 {
+                continue;
+            }
+            let (elements, chart) = survey::element_rows(lang, &report, view);
+            let title = format!(
+                "{} {} — {}",
+                i18n::t(lang, "profile.survey_elements"),
+                line.year,
+                u.name
+            );
+            return Ok(Some(ProfileSurvey {
+                year: line.year,
+                title: s.title.clone(),
+                respondents: view.respondents,
+                overall: survey::cell(lang, &view.overall, view.small_sample),
+                elements,
+                svg: charts::intervals(lang, "chart-survey", &title, &chart),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 fn xml_escape(text: &str) -> String {

@@ -71,7 +71,7 @@ fn class_slot(class: Option<usize>, count: usize) -> usize {
     }
 }
 
-fn class_label(lang: Locale, set: Option<&CriteriaSet>, u: &RankedUnit) -> String {
+pub(crate) fn class_label(lang: Locale, set: Option<&CriteriaSet>, u: &RankedUnit) -> String {
     let from_set = set
         .zip(u.class)
         .and_then(|(s, c)| s.classes.classes.get(c))

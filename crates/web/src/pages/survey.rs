@@ -329,15 +329,15 @@ async fn list(
 // ---------------------------------------------------------------------------------------------
 // The dashboard
 
-struct Cell {
-    value: String,
-    lo: String,
-    hi: String,
-    n: u64,
-    small: bool,
+pub(crate) struct Cell {
+    pub value: String,
+    pub lo: String,
+    pub hi: String,
+    pub n: u64,
+    pub small: bool,
 }
 
-fn cell(lang: Locale, e: &parindex_core::survey_stats::Estimate, small: bool) -> Cell {
+pub(crate) fn cell(lang: Locale, e: &parindex_core::survey_stats::Estimate, small: bool) -> Cell {
     Cell {
         value: pct(lang, e.value),
         lo: pct(lang, e.lo),
@@ -347,10 +347,10 @@ fn cell(lang: Locale, e: &parindex_core::survey_stats::Estimate, small: bool) ->
     }
 }
 
-struct ElementRow {
-    code: u32,
-    name: String,
-    c: Cell,
+pub(crate) struct ElementRow {
+    pub code: u32,
+    pub name: String,
+    pub c: Cell,
 }
 
 struct PlanRow {
@@ -426,6 +426,45 @@ fn element_name(lang: Locale, r: &SurveyReport, code: u32) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
+/// A view's element indices as table rows and as chart intervals (the overall index last); the
+/// secretariat's dashboard and the public unit profile show the same.
+pub(crate) fn element_rows(
+    lang: Locale,
+    report: &SurveyReport,
+    view: &View,
+) -> (Vec<ElementRow>, Vec<Interval>) {
+    let rows = view
+        .elements
+        .iter()
+        .map(|e| ElementRow {
+            code: e.code,
+            name: element_name(lang, report, e.code),
+            c: cell(lang, &e.estimate, e.small_sample),
+        })
+        .collect();
+    let mut chart: Vec<Interval> = view
+        .elements
+        .iter()
+        .map(|e| Interval {
+            label: format!("{} {}", i18n::t(lang, "svy.element"), e.code),
+            title: element_name(lang, report, e.code),
+            value: e.estimate.value,
+            lo: e.estimate.lo,
+            hi: e.estimate.hi,
+            flagged: e.small_sample,
+        })
+        .collect();
+    chart.push(Interval {
+        label: i18n::t(lang, "svy.overall").to_string(),
+        title: i18n::t(lang, "svy.overall").to_string(),
+        value: view.overall.value,
+        lo: view.overall.lo,
+        hi: view.overall.hi,
+        flagged: view.small_sample,
+    });
+    (rows, chart)
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     Signed(ctx, c): Signed,
@@ -448,35 +487,7 @@ async fn dashboard(
         }] = n;
     }
     let province = pick_view(&report.province, all);
-    let elements: Vec<ElementRow> = province
-        .elements
-        .iter()
-        .map(|e| ElementRow {
-            code: e.code,
-            name: element_name(lang, &report, e.code),
-            c: cell(lang, &e.estimate, e.small_sample),
-        })
-        .collect();
-    let mut chart_rows: Vec<Interval> = province
-        .elements
-        .iter()
-        .map(|e| Interval {
-            label: format!("{} {}", i18n::t(lang, "svy.element"), e.code),
-            title: element_name(lang, &report, e.code),
-            value: e.estimate.value,
-            lo: e.estimate.lo,
-            hi: e.estimate.hi,
-            flagged: e.small_sample,
-        })
-        .collect();
-    chart_rows.push(Interval {
-        label: i18n::t(lang, "svy.overall").to_string(),
-        title: i18n::t(lang, "svy.overall").to_string(),
-        value: province.overall.value,
-        lo: province.overall.lo,
-        hi: province.overall.hi,
-        flagged: province.small_sample,
-    });
+    let (elements, chart_rows) = element_rows(lang, &report, province);
     let element_svg = charts::intervals(
         lang,
         "svy-elements",

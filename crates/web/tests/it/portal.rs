@@ -489,3 +489,92 @@ async fn the_demo_portal_and_a_unit_profile() {
     })
     .await;
 }
+
+/// A closed survey of a published year shows on the unit's profile: element indices with their
+/// intervals, as a table and a chart; the class label follows the page's language.
+#[tokio::test]
+async fn a_unit_profile_shows_its_survey_elements() {
+    each_demo(async |app: &DemoApp| {
+        let db = app.db();
+        let anon = app.client();
+        // The 2018 class label in English comes from the set's `label_en`.
+        let vi = anon.get("/ho-so-don-vi/skhcn").await.text();
+        // (`?lang=en` keeps English for this client: another one reads in English.)
+        let en = app.client().get("/ho-so-don-vi/skhcn?lang=en").await.text();
+        assert!(!vi.contains("chart-survey"), "no survey yet");
+        assert!(
+            en.contains("<td>Good</td>") || en.contains("<td>Excellent</td>"),
+            "{en}"
+        );
+        assert!(
+            !en.contains("<td>Tốt</td>") && !en.contains("<td>Xuất sắc</td>"),
+            "{en}"
+        );
+
+        let toml =
+            std::fs::read_to_string(crate::harness::sets_dir().join("sipas-2017-22.survey.toml"))
+                .unwrap();
+        let actor = parindex_store::Actor::new("sonoivu");
+        db.create_survey(
+            2018,
+            "sipas-2017-22.survey.toml",
+            &toml,
+            &Default::default(),
+            &actor,
+        )
+        .await
+        .unwrap();
+        let ctx = db.survey_context(2018, "sipas-2017-22").await.unwrap();
+        let levels = ["5", "4", "4", "3", "2"];
+        let mut batch = Vec::new();
+        for k in 0..12 {
+            let raw = parindex_store::survey::RawResponse {
+                unit: "skhcn".into(),
+                channel: "counter".into(),
+                answers: crate::survey::items()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.clone(), levels[(i + k) % levels.len()].to_string()))
+                    .collect(),
+                ..Default::default()
+            };
+            batch.push(parindex_store::survey::validate(&ctx, &raw).unwrap());
+        }
+        for r in db.write_responses(&batch).await.unwrap() {
+            r.unwrap();
+        }
+        // Open: not on the public profile yet.
+        let page = anon.get("/ho-so-don-vi/skhcn").await.text();
+        assert!(
+            !page.contains("chart-survey"),
+            "an open survey is not public"
+        );
+        db.set_survey_state(
+            2018,
+            "sipas-2017-22",
+            parindex_store::survey::SurveyState::Closed,
+            &actor,
+        )
+        .await
+        .unwrap();
+        let page = anon.get("/ho-so-don-vi/skhcn").await;
+        assert_eq!(page.status, 200);
+        let html = page.text();
+        assert!(html.contains("Mức độ hài lòng theo yếu tố 2018"), "{html}");
+        assert!(html.contains("chart-survey") && html.contains("<svg"));
+        // Five elements, each with 12 respondents, values with the decimal comma.
+        let report = db.survey_report(2018, "sipas-2017-22").await.unwrap();
+        let unit = report.units.iter().find(|u| u.unit == "skhcn").unwrap();
+        assert_eq!(unit.official.respondents, 12);
+        for e in &unit.official.elements {
+            let shown = format!("{:.1}", e.estimate.value).replace('.', ",");
+            assert!(html.contains(&shown), "element {} {shown}: {html}", e.code);
+        }
+        let en = app.client().get("/ho-so-don-vi/skhcn?lang=en").await.text();
+        assert!(en.contains("Satisfaction by element 2018"), "{en}");
+        // Another unit without responses shows no survey section.
+        let other = anon.get("/ho-so-don-vi/stp").await.text();
+        assert!(!other.contains("chart-survey"));
+    })
+    .await;
+}
