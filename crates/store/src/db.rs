@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow, Postgres};
 use sqlx::sqlite::{
-    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    Sqlite, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Database, Decode, Encode, Row as _, SqlSafeStr, Type};
 use std::borrow::Cow;
@@ -67,6 +67,15 @@ impl Backend {
         }
     }
 }
+
+/// The survey writer's SQLite page cache (negative: KiB), 64 MiB.
+const WRITER_CACHE_KIB: &str = "-65536";
+/// The survey writer's own automatic checkpoint (pages of 4 KiB: 40 MiB), in case the background
+/// checkpoint (`survey::ingest`) falls behind; with the default 1,000 nearly every batch of a
+/// busy writer paid a checkpoint and its `fsync` inside its commit.
+const WRITER_AUTOCHECKPOINT_PAGES: &str = "10000";
+/// The write-ahead log is cut back to this size when it restarts.
+const WAL_SIZE_LIMIT_BYTES: &str = "67108864";
 
 impl Db {
     /// Connects by URL scheme: `sqlite:path/to/file.db` (created if missing; `sqlite::memory:`
@@ -162,6 +171,28 @@ impl Db {
     /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so it holds the write lock
     /// from its first statement and never fails half-way with SQLITE_BUSY on upgrade. Dropping it
     /// without `commit` rolls back.
+    /// Options for a connection of its own on the same SQLite file, for a long-lived writer
+    /// (the survey writer) that keeps it open between transactions with a larger page cache:
+    /// every batch then finds the index pages it touches in memory, and it never waits for the
+    /// pool to take back the connection of its previous batch. `None` for a private in-memory
+    /// database (one connection, shared as is) and for PostgreSQL.
+    pub(crate) fn own_connection_options(&self) -> Option<SqliteConnectOptions> {
+        match self {
+            Db::Sqlite(pool) if pool.options().get_max_connections() > 1 => Some(
+                (*pool.connect_options())
+                    .clone()
+                    .pragma("cache_size", WRITER_CACHE_KIB)
+                    // A batch's multi-row INSERTs keep a statement journal: in memory, not in a
+                    // temporary file.
+                    .pragma("temp_store", "memory")
+                    // The writer checkpoints in the background; this is the backstop.
+                    .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)
+                    .pragma("journal_size_limit", WAL_SIZE_LIMIT_BYTES),
+            ),
+            _ => None,
+        }
+    }
+
     pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
@@ -462,12 +493,34 @@ fn parse_dec(col: &str, text: &str) -> Result<Decimal> {
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
+    /// A write transaction on a connection its user keeps (`Tx::begin_owned`, `commit_owned`).
+    /// Dropped without a commit, the connection closes and SQLite rolls the transaction back.
+    SqliteOwned(SqliteConnection),
 }
 
 impl Tx {
+    /// Opens a write transaction (`BEGIN IMMEDIATE`) on a connection the caller owns.
+    pub(crate) async fn begin_owned(mut conn: SqliteConnection) -> Result<Tx> {
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await?;
+        Ok(Tx::SqliteOwned(conn))
+    }
+
+    /// Commits a transaction of `begin_owned` and hands its connection back.
+    pub(crate) async fn commit_owned(self) -> Result<SqliteConnection> {
+        match self {
+            Tx::SqliteOwned(mut conn) => {
+                sqlx::raw_sql("COMMIT").execute(&mut conn).await?;
+                Ok(conn)
+            }
+            _ => Err(Error::Corrupt(
+                "commit_owned on a pooled transaction".into(),
+            )),
+        }
+    }
+
     pub(crate) fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(_) | Tx::SqliteOwned(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -475,6 +528,7 @@ impl Tx {
     pub(crate) async fn execute(&mut self, q: Q) -> Result<u64> {
         Ok(match self {
             Tx::Sqlite(t) => bind(q).execute(&mut **t).await?.rows_affected(),
+            Tx::SqliteOwned(c) => bind(q).execute(&mut *c).await?.rows_affected(),
             Tx::Postgres(t) => bind(q).execute(&mut **t).await?.rows_affected(),
         })
     }
@@ -483,6 +537,12 @@ impl Tx {
         Ok(match self {
             Tx::Sqlite(t) => bind(q)
                 .fetch_all(&mut **t)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Tx::SqliteOwned(c) => bind(q)
+                .fetch_all(&mut *c)
                 .await?
                 .into_iter()
                 .map(Row::Sqlite)
@@ -499,6 +559,7 @@ impl Tx {
     pub(crate) async fn fetch_optional(&mut self, q: Q) -> Result<Option<Row>> {
         Ok(match self {
             Tx::Sqlite(t) => bind(q).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            Tx::SqliteOwned(c) => bind(q).fetch_optional(&mut *c).await?.map(Row::Sqlite),
             Tx::Postgres(t) => bind(q).fetch_optional(&mut **t).await?.map(Row::Postgres),
         })
     }
@@ -506,6 +567,7 @@ impl Tx {
     pub(crate) async fn fetch_one(&mut self, q: Q) -> Result<Row> {
         Ok(match self {
             Tx::Sqlite(t) => Row::Sqlite(bind(q).fetch_one(&mut **t).await?),
+            Tx::SqliteOwned(c) => Row::Sqlite(bind(q).fetch_one(&mut *c).await?),
             Tx::Postgres(t) => Row::Postgres(bind(q).fetch_one(&mut **t).await?),
         })
     }
@@ -513,6 +575,9 @@ impl Tx {
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
+            Tx::SqliteOwned(mut c) => {
+                sqlx::raw_sql("COMMIT").execute(&mut c).await?;
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
