@@ -379,3 +379,79 @@ async fn a_task_is_edited_from_the_plan_page_with_bad_input_shown_in_place() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_scorecard_links_to_the_plan_with_its_progress() {
+    each_demo(async |app: &DemoApp| {
+        let card = "/xep-hang/2019/so/skhcn";
+        let link = "<a href=\"/ky/2019/ke-hoach/skhcn\">";
+        let officer = app.login("canbo.skhcn").await;
+        let text = officer.get(card).await.text();
+        assert!(text.contains(link), "{text}");
+        assert!(text.contains("<b>0/0</b> việc đã xong"), "{text}");
+
+        // A task past its deadline and one done: 1/2, one overdue.
+        let csrf = officer.get("/ky/2019/ke-hoach/skhcn").await.csrf();
+        for (remedy, deadline) in [
+            ("Rà soát quy trình", "30/06/2020"),
+            ("Số hoá", "2020-07-31"),
+        ] {
+            let r = officer
+                .post_form(
+                    "/ky/2019/ke-hoach/skhcn/viec",
+                    &[
+                        ("csrf", &csrf),
+                        ("remedy", remedy),
+                        ("codes", "3.3.1"),
+                        ("division", "Văn phòng"),
+                        ("owner", "Chánh VP"),
+                        ("deadline", deadline),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}", r.text());
+        }
+        let t = app.db().tasks(2019, "skhcn").await.unwrap().remove(1);
+        let moved = officer
+            .post_form(
+                &format!("/ky/2019/ke-hoach/skhcn/viec/{}/trang-thai", t.id),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &t.version.to_string()),
+                    ("status", "done"),
+                ],
+            )
+            .await;
+        assert_eq!(moved.status, 303, "{}", moved.text());
+        let text = officer.get(card).await.text();
+        assert!(
+            text.contains("<b>1/2</b> việc đã xong, <b class=\"down\">1</b> quá hạn"),
+            "{text}"
+        );
+        let en = officer.get(&format!("{card}?lang=en")).await.text();
+        assert!(
+            en.contains("Action plan</a>: <b>1/2</b> tasks done, <b class=\"down\">1</b> overdue"),
+            "{en}"
+        );
+
+        // The secretariat and leaders read the plan; the public (on 2018's published scorecard)
+        // and an appraiser do not see it.
+        for user in ["sonoivu", "lanhdao"] {
+            let c = app.login(user).await;
+            assert!(c.get(card).await.text().contains(link), "{user}");
+        }
+        let anon = app.client().get("/xep-hang/2018/so/skhcn").await;
+        assert_eq!(anon.status, 200, "{}", anon.text());
+        assert!(!anon.text().contains("/ke-hoach/"));
+        let own = officer.get("/xep-hang/2018/so/skhcn").await.text();
+        assert!(
+            own.contains("<a href=\"/ky/2018/ke-hoach/skhcn\">"),
+            "{own}"
+        );
+        let appraiser = app.login("thamdinh").await;
+        let page = appraiser.get(card).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        assert!(!page.text().contains("/ke-hoach/"));
+    })
+    .await;
+}
