@@ -233,6 +233,13 @@ struct RefusedEdit {
     errors: Vec<String>,
 }
 
+/// What a refused write shows: nothing, messages at the top, or a task's edit form reopened.
+enum Refusal {
+    None,
+    Top(Vec<String>),
+    Edit(RefusedEdit),
+}
+
 struct ChangeRow {
     code: String,
     title: String,
@@ -283,9 +290,13 @@ async fn plan_view(
     year: i32,
     unit: &str,
     q: &HashMap<String, String>,
-    errors: Vec<String>,
-    refused: Option<RefusedEdit>,
+    refusal: Refusal,
 ) -> Result<PlanPage, PageError> {
+    let (errors, refused) = match refusal {
+        Refusal::None => (Vec::new(), None),
+        Refusal::Top(e) => (e, None),
+        Refusal::Edit(r) => (Vec::new(), Some(r)),
+    };
     plan_reader(c, unit)?;
     let lang = ctx.lang;
     let db = state.db();
@@ -448,7 +459,7 @@ async fn plan_page(
     Path((year, unit)): Path<(i32, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    ok(&plan_view(&state, &ctx, &c, year, &unit, &q, Vec::new(), None).await?)
+    ok(&plan_view(&state, &ctx, &c, year, &unit, &q, Refusal::None).await?)
 }
 
 /// Sends a write to the API; on a refusal shown in place, the plan page with its messages (next
@@ -470,14 +481,15 @@ async fn write(
                 .iter()
                 .map(|p| p.message(ctx.lang).to_string())
                 .collect();
-            let refused = edit.map(|(id, fields)| RefusedEdit {
-                id,
-                fields,
-                errors: msgs.clone(),
-            });
-            let top = if refused.is_some() { Vec::new() } else { msgs };
-            let q = HashMap::new();
-            let page = plan_view(state, ctx, c, year, unit, &q, top, refused).await?;
+            let refusal = match edit {
+                Some((id, fields)) => Refusal::Edit(RefusedEdit {
+                    id,
+                    fields,
+                    errors: msgs,
+                }),
+                None => Refusal::Top(msgs),
+            };
+            let page = plan_view(state, ctx, c, year, unit, &HashMap::new(), refusal).await?;
             crate::pages::render(r.status, &page)
         }
         Err(r) => Err(r.into()),
