@@ -34,6 +34,14 @@ pub enum UnitData {
     /// Points already decided per sub-criterion (appraised, or self-assessed where no appraisal
     /// changed them), in `CriteriaSet::leaves()` order.
     Points(Vec<Score>),
+    /// Declared values as appraised: where an appraiser decided points the declared value does
+    /// not give, `points` holds them (`Some`) and they count instead of the rule's score; both in
+    /// `CriteriaSet::leaves()` order. The planner and what-if start from this, so their baseline
+    /// is the sheet's total, and a changed declaration lifts its sub-criterion's pin.
+    Appraised {
+        declared: Vec<String>,
+        points: Vec<Option<Decimal>>,
+    },
 }
 
 /// A unit's computed points. Per-node vectors follow `CriteriaSet::nodes`; they are empty when
@@ -110,6 +118,25 @@ pub fn score_unit(set: &CriteriaSet, input: &UnitInput) -> Result<UnitScore, Pro
     let given = match &input.data {
         UnitData::Declared(v) => Some(v.len()),
         UnitData::Points(v) => Some(v.len()),
+        UnitData::Appraised { declared, points } => {
+            if declared.len() != points.len() {
+                problems.push(Problem::new(
+                    Location::default(),
+                    format!(
+                        "có {} giá trị kê khai nhưng {} điểm thẩm định",
+                        declared.len(),
+                        points.len()
+                    ),
+                    format!(
+                        "{} declared values but {} appraised points",
+                        declared.len(),
+                        points.len()
+                    ),
+                ));
+                return Err(problems);
+            }
+            Some(declared.len())
+        }
         UnitData::Parts { .. } => None,
     };
     if let Some(given) = given
@@ -190,6 +217,16 @@ pub fn score_unit(set: &CriteriaSet, input: &UnitInput) -> Result<UnitScore, Pro
                     UnitData::Declared(values) => rule
                         .score(&values[pos], max, node.allow_na)
                         .map_err(|e| (e.vi, e.en)),
+                    UnitData::Appraised { declared, points } => match points[pos] {
+                        Some(p) if p.is_sign_negative() || p > max => Err((
+                            format!("điểm {p} phải từ 0 đến {max}"),
+                            format!("points {p} must be between 0 and {max}"),
+                        )),
+                        Some(p) => Ok(Score::Points(p)),
+                        None => rule
+                            .score(&declared[pos], max, node.allow_na)
+                            .map_err(|e| (e.vi, e.en)),
+                    },
                     UnitData::Points(points) => match points[pos] {
                         Score::Points(p) if p.is_sign_negative() || p > max => Err((
                             format!("điểm {p} phải từ 0 đến {max}"),

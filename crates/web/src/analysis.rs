@@ -11,7 +11,7 @@ use parindex_core::analysis::uncertainty::{
 };
 use parindex_core::analysis::yoy::{YoyReport, compare_years};
 use parindex_core::engine::{UnitData, UnitInput, UnitScore};
-use parindex_core::rules::Rule;
+use parindex_core::rules::{Rule, Score};
 use parindex_core::set::CriteriaSet;
 use parindex_store::Db;
 use parindex_store::compute::SetResults;
@@ -36,7 +36,8 @@ pub struct GroupData {
 pub struct UnitAnalysis {
     pub group: GroupData,
     pub score: UnitScore,
-    /// The unit's declared data per sub-criterion (the planner's and what-if's input).
+    /// The unit's declared data per sub-criterion with the appraisers' points where they differ
+    /// (the planner's and what-if's input, scoring to the sheet's total).
     pub input: UnitInput,
 }
 
@@ -85,42 +86,50 @@ pub async fn unit(db: &Db, year: i32, unit: &str) -> Result<UnitAnalysis> {
     let entries = db.entries(year, unit).await?;
     let by_code: BTreeMap<&str, &parindex_store::sheets::Entry> =
         entries.iter().map(|e| (e.code.as_str(), e)).collect();
-    let declared = g
+    let level = sheet.level.as_deref();
+    let (declared, points): (Vec<String>, Vec<Option<Decimal>>) = g
         .set
         .leaves()
         .iter()
         .map(|&i| {
             let node = &g.set.nodes[i];
-            match by_code.get(node.code.to_string().as_str()) {
-                Some(e) if e.not_applicable => "na".to_string(),
-                Some(e) => match (&node.rule, e.final_points()) {
-                    // Where the sheet's points are not the declared figure's (survey results
-                    // come from the survey, manual points from the appraisers), declare what
-                    // gives those points, so the planner starts from the standing as scored.
-                    (Some(Rule::Manual), Some(p)) => p.normalize().to_string(),
-                    (Some(Rule::Survey { from, to, .. }), Some(p)) => {
-                        let max = node.max_for(sheet.level.as_deref());
-                        if max.is_zero() {
-                            e.declared.clone()
-                        } else {
-                            (*from + p / max * (*to - *from))
-                                .round_dp(6)
-                                .normalize()
-                                .to_string()
-                        }
-                    }
-                    _ => e.declared.clone(),
-                },
-                None => String::new(),
+            let Some(e) = by_code.get(node.code.to_string().as_str()) else {
+                // Nothing on the sheet: the round's results count 0, and so does the planner.
+                return (String::new(), Some(Decimal::ZERO));
+            };
+            if e.not_applicable {
+                return ("na".to_string(), None);
             }
+            let max = node.max_for(level);
+            let value = match (&node.rule, e.final_points()) {
+                // Where the sheet's points are not the declared figure's (survey results
+                // come from the survey, manual points from the appraisers), declare what
+                // gives those points, so the planner's options start from the right value.
+                (Some(Rule::Manual), Some(p)) => p.normalize().to_string(),
+                (Some(Rule::Survey { from, to, .. }), Some(p)) if !max.is_zero() => (*from
+                    + p / max * (*to - *from))
+                    .round_dp(6)
+                    .normalize()
+                    .to_string(),
+                _ => e.declared.clone(),
+            };
+            // Where the appraisers' points are not what the declared value gives, they count
+            // (pinned), exactly as in the round's results: the planner starts from the sheet.
+            let sheet_points = e.final_points().unwrap_or(Decimal::ZERO);
+            let by_rule = node
+                .rule
+                .as_ref()
+                .and_then(|r| r.score(&value, max, node.allow_na).ok());
+            let pin = (by_rule != Some(Score::Points(sheet_points))).then_some(sheet_points);
+            (value, pin)
         })
-        .collect();
+        .unzip();
     let input = UnitInput {
         unit: unit.to_string(),
         name: sheet.unit_name.clone(),
         group: sheet.group.clone(),
         level: sheet.level.clone(),
-        data: UnitData::Declared(declared),
+        data: UnitData::Appraised { declared, points },
         bonus: score.bonus,
         penalty: score.penalty,
     };

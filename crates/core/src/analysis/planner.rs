@@ -228,14 +228,18 @@ pub fn what_if(
     let values = declared_values(input)?;
     let before = score_unit(set, input)?;
     let mut changed = values.to_vec();
+    let mut positions = Vec::new();
     let mut problems = Problems::default();
     for (code, value) in changes {
         match leaf_position(set, code) {
-            Some(pos) => changed[pos] = value.clone(),
+            Some(pos) => {
+                changed[pos] = value.clone();
+                positions.push(pos);
+            }
             None => problems.push(unknown_code(code)),
         }
     }
-    let changed_input = problems.into_result(with_values(input, changed))?;
+    let changed_input = problems.into_result(with_values(input, changed, &positions))?;
     let after = score_unit(set, &changed_input)?;
     Ok(WhatIf {
         before: standing(set, &before, others),
@@ -367,7 +371,8 @@ pub fn plan(
         };
         changed[item.leaf] = declared;
     }
-    let after_input = with_values(input, changed.clone());
+    let positions: Vec<usize> = picks.iter().map(|&(i, _, _)| items[i].leaf).collect();
+    let after_input = with_values(input, changed.clone(), &positions);
     let after_score = score_unit(set, &after_input)?;
     for &(i, o, _) in &picks {
         let item = &items[i];
@@ -461,7 +466,7 @@ fn meets(target: Target, s: &Standing) -> bool {
 
 fn declared_values(input: &UnitInput) -> Result<&[String], Problems> {
     match &input.data {
-        UnitData::Declared(v) => Ok(v),
+        UnitData::Declared(v) | UnitData::Appraised { declared: v, .. } => Ok(v),
         _ => {
             let mut p = Problems::default();
             p.push(Problem::new(
@@ -474,9 +479,26 @@ fn declared_values(input: &UnitInput) -> Result<&[String], Problems> {
     }
 }
 
-fn with_values(input: &UnitInput, values: Vec<String>) -> UnitInput {
+/// `input` with new declared values; the sub-criteria at `changed` (positions in leaf order)
+/// lose any appraised pin, since a new declaration is what would be appraised next time.
+fn with_values(input: &UnitInput, values: Vec<String>, changed: &[usize]) -> UnitInput {
+    let data = match &input.data {
+        UnitData::Appraised { points, .. } => {
+            let mut points = points.clone();
+            for &pos in changed {
+                if let Some(p) = points.get_mut(pos) {
+                    *p = None;
+                }
+            }
+            UnitData::Appraised {
+                declared: values,
+                points,
+            }
+        }
+        _ => UnitData::Declared(values),
+    };
     UnitInput {
-        data: UnitData::Declared(values),
+        data,
         ..input.clone()
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::common::{d, declared, mini, score};
 use parindex_core::analysis::planner::{Outcome, PlanOptions, Target, plan, what_if};
-use parindex_core::engine::UnitInput;
+use parindex_core::engine::{UnitData, UnitInput};
 use parindex_core::set::{CriteriaSet, parse_set};
 
 /// Ten points over one area, one sub-criterion per planner-relevant rule:
@@ -434,4 +434,70 @@ fn the_planned_declarations_really_reach_the_target() {
             assert_eq!(p.after.total, d("10"));
         }
     }
+}
+
+#[test]
+fn appraised_points_are_the_baseline_and_a_new_declaration_lifts_them() {
+    // Everything declared at its maximum (10 points), but the appraisers gave 1.1.2 (binary,
+    // declared "có", max 0.75) 0 and 1.1.3 (bands, declared 95 → 2) only 1: the sheet says
+    // 10 − 0.75 − 1 = 8.25.
+    let s = set();
+    let declared_only = unit("A", &[]);
+    let mut pins = vec![None; 8];
+    pins[1] = Some(d("0"));
+    pins[2] = Some(d("1"));
+    let appraised = UnitInput {
+        data: UnitData::Appraised {
+            declared: match &declared_only.data {
+                UnitData::Declared(v) => v.clone(),
+                _ => unreachable!(),
+            },
+            points: pins,
+        },
+        ..declared_only.clone()
+    };
+    assert_eq!(score(&s, &declared_only).total, d("10"));
+    assert_eq!(score(&s, &appraised).total, d("8.25"));
+
+    // Target 9 points: from the declared data it is already met, which is the optimism this
+    // guards against; from the appraised points 0.745 is needed (8.995 publishes as 9.00 with
+    // two decimals). Both pinned sub-criteria can
+    // give it in one change of effort 1 (1.1.2: 0 → 0.75; 1.1.3: 1 → 2), and the least gain
+    // wins: 1.1.2, declared "có" again, measured from the appraised 0.
+    let t = Target::Points(d("9"));
+    let opts = PlanOptions::default();
+    let p = plan(&s, &declared_only, &[], t, &opts).unwrap();
+    assert_eq!(p.outcome, Outcome::AlreadyMet);
+    let p = plan(&s, &appraised, &[], t, &opts).unwrap();
+    assert_eq!(p.outcome, Outcome::Reached);
+    assert_eq!(p.before.total, d("8.25"));
+    assert_eq!(p.requirement.gain_needed, d("0.745"));
+    assert_eq!(codes(&p), vec![("1.1.2", "có")]);
+    assert_eq!(
+        (p.changes[0].from_points, p.changes[0].to_points),
+        (d("0"), d("0.75"))
+    );
+    assert_eq!(p.after.total, d("9"));
+
+    // What-if: re-declaring the pinned 1.1.3 scores the declaration (+1); changing another
+    // sub-criterion keeps both pins (1.1.4: 3 items → 2, −0.5).
+    let w = what_if(&s, &appraised, &[("1.1.3".into(), "95".into())], &[]).unwrap();
+    assert_eq!((w.before.total, w.after.total), (d("8.25"), d("9.25")));
+    let w = what_if(&s, &appraised, &[("1.1.4".into(), "2".into())], &[]).unwrap();
+    assert_eq!(w.after.total, d("7.75"));
+}
+
+#[test]
+fn appraised_data_with_uneven_vectors_is_refused() {
+    let s = set();
+    let a = unit("A", &[]);
+    let bad = UnitInput {
+        data: UnitData::Appraised {
+            declared: vec!["có".into(); 8],
+            points: vec![None; 7],
+        },
+        ..a
+    };
+    let e = parindex_core::engine::score_unit(&s, &bad).unwrap_err();
+    assert!(e.to_string().contains("8"), "{e}");
 }

@@ -611,6 +611,9 @@ const CATALOGUE: &[Entry] = &[
     ("rank.min_max", "Thấp nhất – cao nhất", "Lowest – highest"),
     ("rank.spread", "chênh lệch", "spread"),
     ("scorecard.sheet", "Phiếu đánh giá", "The sheet"),
+    ("scorecard.plan", "Kế hoạch khắc phục", "Action plan"),
+    ("scorecard.plan_done", "việc đã xong", "tasks done"),
+    ("scorecard.plan_overdue", "quá hạn", "overdue"),
     (
         "scorecard.unpublished",
         "Kết quả chưa công bố: số liệu tính từ phiếu ở thời điểm hiện tại.",

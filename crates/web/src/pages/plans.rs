@@ -1,5 +1,5 @@
 //! A unit's action plan and improvement planner (`/ky/{year}/ke-hoach/{unit}`: tasks with their
-//! status, adding one, the planner's smallest plan adopted in one go, what-if, next year's
+//! status, adding and editing one, the planner's smallest plan adopted in one go, what-if, next year's
 //! review), and the secretariat's analysis of a group (`/ky/{year}/phan-tich/{group}`: where the
 //! group lost most, self versus appraised, appraiser consistency, rank uncertainty with its seed
 //! drawn as intervals, year over year, and every unit's plan progress). Reads use the analysis
@@ -51,6 +51,8 @@ pub(crate) const TEXTS: &[super::i18n::Entry] = &[
     ("plan.status", "Trạng thái", "Status"),
     ("plan.add", "Thêm việc", "Add task"),
     ("plan.change", "Đổi", "Change"),
+    ("plan.edit", "Sửa", "Edit"),
+    ("plan.save", "Lưu thay đổi", "Save changes"),
     (
         "plan.planner",
         "Cần cải thiện gì để đạt mục tiêu",
@@ -90,8 +92,8 @@ pub(crate) const TEXTS: &[super::i18n::Entry] = &[
     ),
     (
         "plan.note",
-        "Bộ lập kế hoạch tính từ số liệu kê khai của phiếu (điểm khảo sát và điểm chấm tay như đã chấm); các đơn vị khác giữ nguyên.",
-        "The planner works from the sheet's declared data (survey and manual points as scored); other units are held fixed.",
+        "Bộ lập kế hoạch tính từ phiếu đã thẩm định: tiêu chí thành phần mà thẩm định viên đã sửa điểm giữ điểm thẩm định cho đến khi kê khai lại; các đơn vị khác giữ nguyên.",
+        "The planner starts from the appraised sheet: a sub-criterion whose points the appraisers changed keeps the appraised points until it is declared anew; other units are held fixed.",
     ),
     ("an.title", "Phân tích kết quả", "Analysis of results"),
     (
@@ -185,6 +187,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/ky/{year}/ke-hoach/{unit}", get(plan_page))
         .route("/ky/{year}/ke-hoach/{unit}/viec", post(add_task))
+        .route("/ky/{year}/ke-hoach/{unit}/viec/{id}", post(edit_task))
         .route(
             "/ky/{year}/ke-hoach/{unit}/viec/{id}/trang-thai",
             post(set_status),
@@ -205,6 +208,36 @@ struct TaskRow {
     overdue: bool,
     version: i64,
     dropped: bool,
+    /// The edit form: the task's own values, or what was posted when it was refused.
+    edit: TaskFields,
+    /// The edit form is open (it was refused, with its messages).
+    edit_open: bool,
+    edit_errors: Vec<String>,
+}
+
+/// A task's editable fields as the form writes them.
+#[derive(Clone, Default)]
+struct TaskFields {
+    remedy: String,
+    codes: String,
+    division: String,
+    owner: String,
+    deadline: String,
+    effort: String,
+}
+
+/// A refused edit of task `id`, shown in place with the posted values.
+struct RefusedEdit {
+    id: i64,
+    fields: TaskFields,
+    errors: Vec<String>,
+}
+
+/// What a refused write shows: nothing, messages at the top, or a task's edit form reopened.
+enum Refusal {
+    None,
+    Top(Vec<String>),
+    Edit(RefusedEdit),
 }
 
 struct ChangeRow {
@@ -257,8 +290,13 @@ async fn plan_view(
     year: i32,
     unit: &str,
     q: &HashMap<String, String>,
-    errors: Vec<String>,
+    refusal: Refusal,
 ) -> Result<PlanPage, PageError> {
+    let (errors, refused) = match refusal {
+        Refusal::None => (Vec::new(), None),
+        Refusal::Top(e) => (e, None),
+        Refusal::Edit(r) => (Vec::new(), Some(r)),
+    };
     plan_reader(c, unit)?;
     let lang = ctx.lang;
     let db = state.db();
@@ -269,20 +307,46 @@ async fn plan_view(
         .tasks(year, unit)
         .await?
         .into_iter()
-        .map(|t| TaskRow {
-            id: t.id,
-            overdue: t.overdue(&day),
-            remedy: t.remedy,
-            codes: t.codes.join(", "),
-            division: t.division,
-            owner: t.owner,
-            deadline: t.deadline,
-            status: lang.pick(t.status.vi(), t.status.en()).to_string(),
-            status_code: t.status.as_str().to_string(),
-            version: t.version,
-            dropped: t.status == parindex_store::plans::Status::Dropped,
+        .map(|t| {
+            let own = TaskFields {
+                remedy: t.remedy.clone(),
+                codes: t.codes.join(", "),
+                division: t.division.clone(),
+                owner: t.owner.clone(),
+                deadline: t.deadline.clone(),
+                effort: t.effort.map(|e| e.to_string()).unwrap_or_default(),
+            };
+            let dropped = t.status == parindex_store::plans::Status::Dropped;
+            let (edit, edit_open, edit_errors) = match &refused {
+                Some(r) if r.id == t.id && !dropped => (r.fields.clone(), true, r.errors.clone()),
+                _ => (own.clone(), false, Vec::new()),
+            };
+            TaskRow {
+                id: t.id,
+                overdue: t.overdue(&day),
+                remedy: own.remedy,
+                codes: own.codes,
+                division: own.division,
+                owner: own.owner,
+                deadline: own.deadline,
+                status: lang.pick(t.status.vi(), t.status.en()).to_string(),
+                status_code: t.status.as_str().to_string(),
+                version: t.version,
+                dropped,
+                edit,
+                edit_open,
+                edit_errors,
+            }
         })
-        .collect();
+        .collect::<Vec<TaskRow>>();
+    let mut errors = errors;
+    // A refused edit of a task that has no open form (gone, or dropped meanwhile) is told at
+    // the top of the page.
+    if let Some(r) = refused
+        && !tasks.iter().any(|t| t.edit_open)
+    {
+        errors.extend(r.errors);
+    }
     let statuses = parindex_store::plans::Status::ALL
         .iter()
         .map(|s| {
@@ -295,7 +359,6 @@ async fn plan_view(
     let target = q.get("target").cloned().unwrap_or_default();
     let wi_code = q.get("code").cloned().unwrap_or_default();
     let wi_value = q.get("value").cloned().unwrap_or_default();
-    let mut errors = errors;
     let (mut plan_message, mut changes, mut wi_result) = (None, Vec::new(), None);
     if !target.trim().is_empty() || !wi_code.trim().is_empty() {
         match analysis::unit(db, year, unit).await {
@@ -396,10 +459,11 @@ async fn plan_page(
     Path((year, unit)): Path<(i32, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    ok(&plan_view(&state, &ctx, &c, year, &unit, &q, Vec::new()).await?)
+    ok(&plan_view(&state, &ctx, &c, year, &unit, &q, Refusal::None).await?)
 }
 
-/// Sends a write to the API; on a refusal shown in place, the plan page with its messages.
+/// Sends a write to the API; on a refusal shown in place, the plan page with its messages (next
+/// to the task's edit form, with what was posted, when `edit` says which task was edited).
 async fn write(
     state: &AppState,
     api: &Api,
@@ -407,20 +471,38 @@ async fn write(
     c: &crate::auth::Caller,
     (year, unit): (i32, &str),
     (method, path, body): (Method, String, serde_json::Value),
+    edit: Option<(i64, TaskFields)>,
 ) -> PageResult {
     match api.json(c, method, &path, Some(body)).await {
         Ok(_) => Ok(see_other(&format!("/ky/{year}/ke-hoach/{unit}?ok=saved"))),
         Err(r) if r.in_place() => {
-            let msgs = r
+            let msgs: Vec<String> = r
                 .problems
                 .iter()
                 .map(|p| p.message(ctx.lang).to_string())
                 .collect();
-            let page = plan_view(state, ctx, c, year, unit, &HashMap::new(), msgs).await?;
+            let refusal = match edit {
+                Some((id, fields)) => Refusal::Edit(RefusedEdit {
+                    id,
+                    fields,
+                    errors: msgs,
+                }),
+                None => Refusal::Top(msgs),
+            };
+            let page = plan_view(state, ctx, c, year, unit, &HashMap::new(), refusal).await?;
             crate::pages::render(r.status, &page)
         }
         Err(r) => Err(r.into()),
     }
+}
+
+/// The sub-criterion codes a form lists, separated by commas, semicolons or spaces.
+fn form_codes(form: &Form) -> Vec<String> {
+    form.text("codes")
+        .split([',', ';', ' '])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().to_string())
+        .collect()
 }
 
 async fn add_task(
@@ -430,12 +512,7 @@ async fn add_task(
     Path((year, unit)): Path<(i32, String)>,
     form: Form,
 ) -> PageResult {
-    let codes: Vec<String> = form
-        .text("codes")
-        .split([',', ';', ' '])
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().to_string())
-        .collect();
+    let codes = form_codes(&form);
     let body = json!({
         "remedy": form.text("remedy"), "codes": codes, "division": form.text("division"),
         "owner": form.text("owner"), "deadline": form.text("deadline"),
@@ -448,6 +525,7 @@ async fn add_task(
         &c,
         (year, &unit),
         (Method::POST, path, body),
+        None,
     )
     .await
 }
@@ -468,6 +546,44 @@ async fn set_status(
         &c,
         (year, &unit),
         (Method::PUT, path, body),
+        None,
+    )
+    .await
+}
+
+/// Changes a task's remedy, sub-criteria, division, owner and deadline (through the API's
+/// update, which checks them, refuses a dropped task and audits the change).
+async fn edit_task(
+    State(state): State<AppState>,
+    Extension(api): Extension<Api>,
+    Signed(ctx, c): Signed,
+    Path((year, unit, id)): Path<(i32, String, i64)>,
+    form: Form,
+) -> PageResult {
+    let fields = TaskFields {
+        remedy: form.text("remedy"),
+        codes: form.text("codes"),
+        division: form.text("division"),
+        owner: form.text("owner"),
+        deadline: form.text("deadline"),
+        effort: form.text("effort"),
+    };
+    // The form does not edit the effort estimate: it carries the task's own back unchanged.
+    let effort: Option<i64> = fields.effort.trim().parse().ok();
+    let body = json!({
+        "version": form.int("version").unwrap_or(0),
+        "remedy": fields.remedy, "codes": form_codes(&form), "division": fields.division,
+        "owner": fields.owner, "deadline": fields.deadline, "effort": effort,
+    });
+    let path = format!("/api/rounds/{year}/plans/{unit}/tasks/{id}");
+    write(
+        &state,
+        &api,
+        &ctx,
+        &c,
+        (year, &unit),
+        (Method::PUT, path, body),
+        Some((id, fields)),
     )
     .await
 }
@@ -491,6 +607,7 @@ async fn adopt(
         &c,
         (year, &unit),
         (Method::POST, path, body),
+        None,
     )
     .await
 }

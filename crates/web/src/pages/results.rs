@@ -1,5 +1,6 @@
 //! Results: the published rankings (anyone, no sign-in), a unit's scorecard (points and points
-//! lost by area as charts, the sub-criteria where most was lost), and for the secretariat and
+//! lost by area as charts, the sub-criteria where most was lost, and a link to the unit's action
+//! plan with its progress for those who may read it), and for the secretariat and
 //! leaders the round's results as they stand, with publication by group.
 
 use crate::api::can_read;
@@ -299,6 +300,16 @@ struct ScorecardPage {
     total_max: String,
     total_lost: String,
     sheet_href: Option<String>,
+    /// The unit's action plan and its progress, for those who may read the plan.
+    plan: Option<PlanLink>,
+}
+
+/// Where the scorecard links to the unit's action plan, with its progress.
+struct PlanLink {
+    href: String,
+    done: i64,
+    total: i64,
+    overdue: i64,
 }
 
 /// A unit's scorecard: public once its sheet is published, else for whoever may read the sheet.
@@ -421,6 +432,20 @@ async fn scorecard(
             href: may_open.then(|| format!("/ky/{year}/phieu/{unit}/muc/{}", n.code)),
         })
         .collect();
+    let plan = match &ctx.caller {
+        Some(c) if crate::api::plans::plan_reader(c, &unit).is_ok() => {
+            let p = db
+                .unit_progress(year, &unit, &parindex_store::plans::today())
+                .await?;
+            Some(PlanLink {
+                href: format!("/ky/{year}/ke-hoach/{unit}"),
+                done: p.done,
+                total: p.total,
+                overdue: p.overdue,
+            })
+        }
+        _ => None,
+    };
     let bar_title = format!(
         "{} — {}",
         i18n::t(lang, "scorecard.bar_title"),
@@ -447,6 +472,7 @@ async fn scorecard(
         total_max: fmt::pts(lang, report.max),
         total_lost: fmt::pts(lang, report.lost.round_dp(2)),
         sheet_href: reader.then(|| format!("/ky/{year}/phieu/{unit}")),
+        plan,
         unit_name: sheet.unit_name,
     })
 }
