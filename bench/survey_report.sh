@@ -15,6 +15,7 @@ units=${UNITS:-100}
 runs=${RUNS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+python3 -c 'import duckdb' 2>/dev/null || pip install -q duckdb
 cargo build --release -q -p parindex
 bin=target/release/parindex
 db=(--database-url "sqlite:$work/parindex.db" --data-dir "$work")

@@ -163,7 +163,14 @@ struct Writer {
     db: Db,
     own: Option<SqliteConnectOptions>,
     conn: Option<SqliteConnection>,
+    /// Responses this writer has stored, and the count at which PostgreSQL's statistics of the
+    /// table are refreshed next.
+    stored: u64,
+    analyze_at: u64,
 }
+
+/// The first refresh of PostgreSQL's statistics of the responses (then at ten times as many).
+const FIRST_ANALYZE: u64 = 1_000;
 
 impl Writer {
     fn new(db: Db) -> Writer {
@@ -171,12 +178,16 @@ impl Writer {
             own: db.own_connection_options(),
             db,
             conn: None,
+            stored: 0,
+            analyze_at: FIRST_ANALYZE,
         }
     }
 
     async fn write(&mut self, batch: &[ValidatedResponse]) -> Result<Vec<Result<Receipt>>> {
         let Some(options) = &self.own else {
-            return self.db.write_responses(batch).await;
+            let out = self.db.write_responses(batch).await?;
+            self.analyze_as_it_grows(&out).await;
+            return Ok(out);
         };
         let conn = match self.conn.take() {
             Some(c) => c,
@@ -188,6 +199,25 @@ impl Writer {
         let out = insert_responses(&mut tx, batch, Timestamp::now()).await?;
         self.conn = Some(tx.commit_owned().await?);
         Ok(out)
+    }
+
+    /// On PostgreSQL, refreshes the planner's statistics of the responses after 1,000, 10,000,
+    /// 100,000… stored by this writer. A survey fills from nothing faster than autovacuum looks
+    /// (a minute apart): planned on the statistics of an empty table, the burst count scanned
+    /// the survey's responses through the status index for every marker (40 ms a statement at
+    /// 10,000 responses, seen with auto_explain) instead of seeking the marker's index.
+    async fn analyze_as_it_grows(&mut self, out: &[Result<Receipt>]) {
+        let Db::Postgres(pool) = &self.db else {
+            return;
+        };
+        self.stored += out.iter().filter(|r| r.is_ok()).count() as u64;
+        if self.stored >= self.analyze_at {
+            self.analyze_at = self.stored.saturating_mul(10);
+            // Only a planner hint: a failure changes nothing that was stored.
+            let _ = sqlx::raw_sql("ANALYZE survey_responses")
+                .execute(pool)
+                .await;
+        }
     }
 }
 
@@ -499,22 +529,7 @@ pub(crate) async fn insert_responses(
         };
         let since = now.plus_seconds(-ctx.survey.settings.burst_window_seconds);
         for chunk in values.chunks(BURST_CHUNK) {
-            let backend = tx.backend();
-            let mut sql = format!(
-                "SELECT {col} AS v, CAST(COUNT(*) AS BIGINT) AS n FROM survey_responses WHERE survey_id = "
-            );
-            placeholder(&mut sql, backend, 1);
-            sql.push_str(" AND received_at > ");
-            placeholder(&mut sql, backend, 2);
-            sql.push_str(&format!(" AND {col} IN ("));
-            for k in 0..chunk.len() {
-                if k > 0 {
-                    sql.push_str(", ");
-                }
-                placeholder(&mut sql, backend, k + 3);
-            }
-            sql.push_str(") GROUP BY ");
-            sql.push_str(col);
+            let sql = burst_count_sql(tx.backend(), col, chunk.len());
             let mut stmt = Q::owned(sql).bind(*survey_id).bind(since);
             for v in chunk {
                 stmt = stmt.bind(*v);
@@ -679,6 +694,43 @@ pub(crate) async fn insert_responses(
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(Error::Corrupt("a submission was not handled".into()))))
         .collect())
+}
+
+/// Counts stored responses per marker (`$1` survey, `$2` since, then the markers). SQLite: `{col}
+/// IN (…)` alone, so that it seeks the partial index once per marker instead of scanning it.
+/// PostgreSQL: one correlated count per marker over a `VALUES` list, an index-only seek each;
+/// with `IN (…)` the generic plan of the prepared statement scanned every response of the
+/// window in the index and filtered on the marker (measured: 10.7 ms against 0.07 ms for 50
+/// markers over 12,000 responses), and the ingest of many sources slowed as the table grew.
+fn burst_count_sql(backend: Backend, col: &str, markers: usize) -> String {
+    let mut sql = String::with_capacity(160 + markers * 6);
+    match backend {
+        Backend::Sqlite => {
+            sql.push_str(&format!(
+                "SELECT {col} AS v, CAST(COUNT(*) AS BIGINT) AS n FROM survey_responses \
+                 WHERE survey_id = ? AND received_at > ? AND {col} IN ("
+            ));
+            for k in 0..markers {
+                sql.push_str(if k > 0 { ", ?" } else { "?" });
+            }
+            sql.push_str(&format!(") GROUP BY {col}"));
+        }
+        Backend::Postgres => {
+            sql.push_str(&format!(
+                "SELECT m.v AS v, (SELECT CAST(COUNT(*) AS BIGINT) FROM survey_responses r \
+                 WHERE r.survey_id = $1 AND r.{col} = m.v AND r.received_at > $2) AS n \
+                 FROM (VALUES "
+            ));
+            for k in 0..markers {
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("(${})", k + 3));
+            }
+            sql.push_str(") AS m (v)");
+        }
+    }
+    sql
 }
 
 /// Appends the `n`-th parameter of a statement assembled here: `$n` on PostgreSQL, `?` on
