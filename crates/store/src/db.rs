@@ -489,6 +489,21 @@ fn parse_dec(col: &str, text: &str) -> Result<Decimal> {
     Decimal::from_str(text).map_err(|_| Error::Corrupt(format!("{col}: '{text}' is not a decimal")))
 }
 
+/// Appends the `n`-th parameter of a statement assembled here: `$n` on PostgreSQL, `?` on
+/// SQLite, where sqlx asks SQLite the name of every parameter it binds and a named parameter's
+/// name is found by walking a list of all of them, so binding a statement of named parameters
+/// costs the square of their number (it dominated the insert of a batch); anonymous ones are
+/// numbered in order of appearance, the same numbering.
+pub(crate) fn placeholder(sql: &mut String, backend: Backend, n: usize) {
+    match backend {
+        Backend::Sqlite => sql.push('?'),
+        Backend::Postgres => {
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+    }
+}
+
 /// An open transaction on either backend. Dropped without `commit`, it rolls back.
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),

@@ -8,7 +8,7 @@ use super::tokens::{unknown_token, used_token};
 use super::validate::{ValidatedResponse, closed};
 use super::{ResponseStatus, SurveyContext, SurveyState, lock_survey};
 use crate::audit::{self, Change};
-use crate::db::{Arg, Backend, Db, Q, Tx, q};
+use crate::db::{Arg, Backend, Db, Q, Tx, placeholder, q};
 use crate::error::TokenRefusal;
 use crate::time::Timestamp;
 use crate::{Actor, Entity, Error, Result};
@@ -731,21 +731,6 @@ fn burst_count_sql(backend: Backend, col: &str, markers: usize) -> String {
         }
     }
     sql
-}
-
-/// Appends the `n`-th parameter of a statement assembled here: `$n` on PostgreSQL, `?` on
-/// SQLite, where sqlx asks SQLite the name of every parameter it binds and a named parameter's
-/// name is found by walking a list of all of them, so binding a statement of named parameters
-/// costs the square of their number (it dominated the insert of a batch); anonymous ones are
-/// numbered in order of appearance, the same numbering.
-fn placeholder(sql: &mut String, backend: Backend, n: usize) {
-    match backend {
-        Backend::Sqlite => sql.push('?'),
-        Backend::Postgres => {
-            sql.push('$');
-            sql.push_str(&n.to_string());
-        }
-    }
 }
 
 async fn count_attempt(tx: &mut Tx, hash: &str) -> Result<()> {

@@ -3,7 +3,7 @@
 //! `UnitStats`) and the expectation counts; how one response contributes, how rows are encoded,
 //! read and updated, and the quality flags a response carries.
 
-use crate::db::{Q, Row, Tx, q};
+use crate::db::{Q, Row, Tx, placeholder, q};
 use crate::{Error, Result};
 use parindex_core::questionnaire::{QuestionKind, Questionnaire};
 use parindex_core::survey_stats::{ElementTally, ItemCounts, SCALE, UnitStats};
@@ -418,40 +418,133 @@ impl Deltas {
     /// Applies the changes: read, change and write each touched row. The caller holds the
     /// survey's lock (`lock_survey`) so no other writer changes these rows meanwhile.
     pub(crate) async fn apply(self, tx: &mut Tx, layouts: &HashMap<i64, &Layout>) -> Result<()> {
-        let mut keys: Vec<&(i64, i64, String, &'static str)> =
-            self.add.keys().chain(self.sub.keys()).collect();
+        let mut keys: Vec<&StatsKey> = self.add.keys().chain(self.sub.keys()).collect();
         keys.sort();
         keys.dedup();
-        for key in keys {
-            let (survey_id, unit_id, seg, bucket) = key;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let backend = tx.backend();
+        // The touched rows as stored: one read per survey and chunk of units (a batch touches
+        // a few rows of many units), only the wanted rows decoded.
+        let wanted: std::collections::HashSet<&StatsKey> = keys.iter().copied().collect();
+        let mut units: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (survey_id, unit_id, _, _) in &keys {
+            let list = units.entry(*survey_id).or_default();
+            if list.last() != Some(unit_id) {
+                list.push(*unit_id);
+            }
+        }
+        let mut stored: HashMap<StatsKey, Tally> = HashMap::new();
+        for (survey_id, unit_ids) in &units {
             let layout = layouts
                 .get(survey_id)
                 .ok_or_else(|| Error::Corrupt("statistics of an unknown survey".into()))?;
-            let row = tx
-                .fetch_optional(
-                    q("SELECT respondents, items, sums, cross_products, expectations FROM survey_stats \
-                       WHERE survey_id = $1 AND unit_id = $2 AND segment = $3 AND bucket = $4")
-                    .bind(*survey_id)
-                    .bind(*unit_id)
-                    .bind(seg.as_str())
-                    .bind(*bucket),
-                )
-                .await?;
-            let exists = row.is_some();
-            let mut t = match row {
-                Some(r) => Tally::from_row(layout, &r)?,
-                None => Tally::new(layout),
-            };
+            for chunk in unit_ids.chunks(STATS_CHUNK) {
+                let mut sql = String::from(
+                    "SELECT unit_id, segment, bucket, respondents, items, sums, cross_products, \
+                     expectations FROM survey_stats WHERE survey_id = ",
+                );
+                placeholder(&mut sql, backend, 1);
+                sql.push_str(" AND unit_id IN (");
+                for k in 0..chunk.len() {
+                    if k > 0 {
+                        sql.push_str(", ");
+                    }
+                    placeholder(&mut sql, backend, k + 2);
+                }
+                sql.push(')');
+                let mut stmt = Q::owned(sql).bind(*survey_id);
+                for u in chunk {
+                    stmt = stmt.bind(*u);
+                }
+                for row in tx.fetch_all(stmt).await? {
+                    let bucket = match row.text("bucket")?.as_str() {
+                        "accepted" => "accepted",
+                        "quarantined" => "quarantined",
+                        other => {
+                            return Err(Error::Corrupt(format!("statistics bucket '{other}'")));
+                        }
+                    };
+                    let key = (
+                        *survey_id,
+                        row.i64("unit_id")?,
+                        row.text("segment")?,
+                        bucket,
+                    );
+                    if wanted.contains(&key) {
+                        let t = Tally::from_row(layout, &row)?;
+                        stored.insert(key, t);
+                    }
+                }
+            }
+        }
+        // The new values, written many rows per statement (insert, or update where the row
+        // exists).
+        let mut rows: Vec<(&StatsKey, Tally)> = Vec::with_capacity(keys.len());
+        for key in keys {
+            let layout = layouts
+                .get(&key.0)
+                .ok_or_else(|| Error::Corrupt("statistics of an unknown survey".into()))?;
+            let mut t = stored.remove(key).unwrap_or_else(|| Tally::new(layout));
             if let Some(a) = self.add.get(key) {
                 t.merge(a);
             }
             if let Some(s) = self.sub.get(key) {
                 t.subtract(s)?;
             }
-            write_row(tx, *survey_id, *unit_id, seg, bucket, &t, exists).await?;
+            rows.push((key, t));
+        }
+        for chunk in rows.chunks(STATS_CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO survey_stats (survey_id, unit_id, segment, bucket, respondents, items, \
+                 sums, cross_products, expectations) VALUES ",
+            );
+            let mut p = 1;
+            for k in 0..chunk.len() {
+                sql.push_str(if k > 0 { ", (" } else { "(" });
+                for c in 0..9 {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    placeholder(&mut sql, backend, p);
+                    p += 1;
+                }
+                sql.push(')');
+            }
+            sql.push_str(
+                " ON CONFLICT (survey_id, unit_id, segment, bucket) DO UPDATE SET \
+                 respondents = excluded.respondents, items = excluded.items, sums = excluded.sums, \
+                 cross_products = excluded.cross_products, expectations = excluded.expectations",
+            );
+            let mut stmt = Q::owned(sql);
+            for ((survey_id, unit_id, seg, bucket), t) in chunk {
+                stmt = stmt
+                    .bind(*survey_id)
+                    .bind(*unit_id)
+                    .bind(seg.as_str())
+                    .bind(*bucket)
+                    .bind(respondents(t)?)
+                    .bind(t.encode_items())
+                    .bind(encode(t.stats.sums.iter().copied()))
+                    .bind(encode(t.stats.cross.iter().copied()))
+                    .bind(encode(t.expectations.iter().copied()));
+            }
+            tx.execute(stmt).await?;
         }
         Ok(())
     }
+}
+
+/// The key of a statistics row: survey, unit, segment, bucket.
+type StatsKey = (i64, i64, String, &'static str);
+
+/// Units read, and rows written, per statement when applying a batch's changes (9 parameters a
+/// row: 900, well under both backends' limits).
+const STATS_CHUNK: usize = 100;
+
+fn respondents(t: &Tally) -> Result<i64> {
+    i64::try_from(t.stats.respondents).map_err(|_| Error::Corrupt("respondents overflow".into()))
 }
 
 /// Writes one statistics row (update when it exists, insert otherwise).
@@ -464,8 +557,7 @@ pub(crate) async fn write_row(
     t: &Tally,
     exists: bool,
 ) -> Result<()> {
-    let respondents = i64::try_from(t.stats.respondents)
-        .map_err(|_| Error::Corrupt("respondents overflow".into()))?;
+    let respondents = respondents(t)?;
     let sql: Q = if exists {
         q(
             "UPDATE survey_stats SET respondents = $5, items = $6, sums = $7, cross_products = $8, expectations = $9 \
