@@ -11,7 +11,7 @@ use parindex_core::set::CriteriaSet;
 use parindex_store::Db;
 use parindex_store::evidence::Evidence;
 use parindex_store::rounds::{Round, RoundState};
-use parindex_store::sheets::Entry;
+use parindex_store::sheets::{Entry, Proposal};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -46,6 +46,8 @@ type Versioned = (i64, Arc<SheetContent>);
 pub(crate) struct SheetContent {
     pub entries: Vec<Entry>,
     pub evidence: Vec<Evidence>,
+    /// Bonus and penalty proposals, oldest first.
+    pub proposals: Vec<Proposal>,
 }
 
 impl Cache {

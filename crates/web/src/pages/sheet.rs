@@ -27,7 +27,9 @@ use parindex_store::Timestamp;
 use parindex_store::audit::AuditEntry;
 use parindex_store::evidence::{Evidence, Stage};
 use parindex_store::rounds::{Phase, Round};
-use parindex_store::sheets::{Entry, Sheet, SheetState, allowed, is_backward};
+use parindex_store::sheets::{
+    Entry, Proposal, ProposalKind, Sheet, SheetState, allowed, is_backward,
+};
 use parindex_store::users::Role;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -41,6 +43,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ky/{year}/phieu/{unit}/luu", post(save_area))
         .route("/ky/{year}/phieu/{unit}/luu/{code}", post(save_row))
         .route("/ky/{year}/phieu/{unit}/chuyen", post(transition))
+        .route("/ky/{year}/phieu/{unit}/de-xuat", post(propose))
+        .route(
+            "/ky/{year}/phieu/{unit}/de-xuat/{id}",
+            post(appraise_proposal),
+        )
         .route("/ky/{year}/phieu/{unit}/muc/{code}", get(item_page))
         .route("/ky/{year}/phieu/{unit}/muc/{code}/tai-lieu", post(upload))
         .route("/ky/{year}/phieu/{unit}/tai-lieu/{id}", get(download))
@@ -105,12 +112,17 @@ pub(crate) async fn load(
         });
     }
     // Independent reads at once (SQLite in WAL mode reads in parallel).
-    let ((round, set), entries, evidence) = tokio::try_join!(
+    let ((round, set), entries, evidence, proposals) = tokio::try_join!(
         round_and_set,
         db.entries(year, unit),
-        db.evidence_of(year, unit)
+        db.evidence_of(year, unit),
+        db.proposals(year, unit)
     )?;
-    let content = Arc::new(SheetContent { entries, evidence });
+    let content = Arc::new(SheetContent {
+        entries,
+        evidence,
+        proposals,
+    });
     // Kept only if nothing changed the sheet while it was read.
     if sheet_row(state, c, year, unit).await?.version == sheet.version {
         cache.keep(year, unit, sheet.version, content.clone());
@@ -682,6 +694,50 @@ struct SheetPage {
     highlight: bool,
     audit_href: String,
     scorecard_href: Option<String>,
+    proposals: Vec<ProposalRow>,
+    /// The unit may propose (self-assessment, before its deadline).
+    can_propose: bool,
+    /// Appraisers may set what proposals earn (an appraisal round, before its deadline).
+    can_appraise_proposals: bool,
+    /// What was posted in the proposal form, shown again with its errors.
+    proposal_form: (String, String, String),
+    proposal_errors: Vec<String>,
+}
+
+/// A bonus or penalty proposal as the sheet page shows it.
+pub(crate) struct ProposalRow {
+    pub id: i64,
+    pub version: i64,
+    pub kind: String,
+    pub penalty: bool,
+    pub points: String,
+    pub reason: String,
+    pub proposed: String,
+    pub appraised: String,
+    pub appraised_input: String,
+    pub note: String,
+}
+
+fn proposal_rows(lang: Locale, proposals: &[Proposal]) -> Vec<ProposalRow> {
+    proposals
+        .iter()
+        .map(|p| ProposalRow {
+            id: p.id,
+            version: p.version,
+            kind: i18n::t(lang, &format!("prop.{}", p.kind.as_str())).to_string(),
+            penalty: p.kind == ProposalKind::Penalty,
+            points: fmt::pts(lang, p.points),
+            reason: p.reason.clone(),
+            proposed: format!("{}, {}", p.proposed_by, fmt::date_time(lang, p.proposed_at)),
+            appraised: p
+                .appraised_points
+                .map_or_else(|| "—".into(), |x| fmt::pts(lang, x)),
+            appraised_input: p
+                .appraised_points
+                .map_or_else(String::new, |x| lang.decimal(x, 2)),
+            note: p.appraisal_note.clone(),
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -840,9 +896,89 @@ async fn sheet_view(
         audit_href: format!("{base}/nhat-ky"),
         scorecard_href: published
             .then(|| format!("/xep-hang/{}/{}/{}", sheet.year, sheet.group, sheet.unit)),
+        proposals: proposal_rows(lang, &data.content.proposals),
+        can_propose: kind == Some(Kind::SelfAssessment)
+            && !rights.deadline_passed
+            && (rights.officer || rights.secretariat),
+        can_appraise_proposals: matches!(kind, Some(Kind::Appraisal1 | Kind::Appraisal2))
+            && rights.any(),
+        proposal_form: Default::default(),
+        proposal_errors: Vec::new(),
         rows,
         base,
     }
+}
+
+/// A new bonus or penalty proposal (relayed to the API, which checks the round's cap, the
+/// phase and its deadline, and audits it); a refusal is shown beside the form with what was
+/// typed.
+async fn propose(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
+    Extension(api): Extension<Api>,
+    Signed(ctx, c): Signed,
+    Path((year, unit)): Path<(i32, String)>,
+    form: Form,
+) -> PageResult {
+    let (kind, points, reason) = (form.text("kind"), form.text("points"), form.text("reason"));
+    let body = json!({ "kind": kind, "points": points.replace(',', "."), "reason": reason });
+    let path = format!("/api/rounds/{year}/sheets/{unit}/proposals");
+    let refused = match api.json(&c, Method::POST, &path, Some(body)).await {
+        Ok(_) => return Ok(see_other(&format!("/ky/{year}/phieu/{unit}#de-xuat"))),
+        Err(r) if r.in_place() => r,
+        Err(r) => return Err(r.into()),
+    };
+    let data = load(&state, &cache, &c, year, &unit).await?;
+    let mut page = sheet_view(
+        &ctx,
+        &c,
+        &data,
+        None,
+        &HashMap::new(),
+        None,
+        Vec::new(),
+        Vec::new(),
+    )
+    .await;
+    page.proposal_form = (kind, points, reason);
+    page.proposal_errors = messages(ctx.lang, &refused);
+    render(refused.status, &page)
+}
+
+/// An appraiser's points for a proposal (0 refuses it), relayed to the API.
+async fn appraise_proposal(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Cache>,
+    Extension(api): Extension<Api>,
+    Signed(ctx, c): Signed,
+    Path((year, unit, id)): Path<(i32, String, i64)>,
+    form: Form,
+) -> PageResult {
+    let body = json!({
+        "version": form.int("version").unwrap_or(-1),
+        "points": form.text("points").replace(',', "."),
+        "note": form.text("note"),
+    });
+    let path = format!("/api/rounds/{year}/sheets/{unit}/proposals/{id}/appraisal");
+    let refused = match api.json(&c, Method::PUT, &path, Some(body)).await {
+        Ok(_) => return Ok(see_other(&format!("/ky/{year}/phieu/{unit}#de-xuat"))),
+        Err(r) if r.in_place() => r,
+        Err(r) => return Err(r.into()),
+    };
+    let data = load(&state, &cache, &c, year, &unit).await?;
+    let mut page = sheet_view(
+        &ctx,
+        &c,
+        &data,
+        None,
+        &HashMap::new(),
+        None,
+        Vec::new(),
+        Vec::new(),
+    )
+    .await;
+    page.proposal_errors = messages(ctx.lang, &refused);
+    render(refused.status, &page)
 }
 
 async fn sheet_page(

@@ -756,3 +756,116 @@ async fn bad_input_never_gets_a_500() {
     })
     .await;
 }
+
+/// Bonus and penalty proposals from the sheet page: the unit proposes while self-assessing (a
+/// refusal shown beside the form with what was typed), an appraiser grants points in round 1.
+#[tokio::test]
+async fn bonus_and_penalty_proposals_from_the_sheet_page() {
+    each_demo(async |app: &DemoApp| {
+        let officer = app.login("canbo.e2e").await;
+        assert_eq!(move_sheet(&officer, "self_assessing").await.status, 303);
+        let page = officer.get(SHEET).await;
+        let html = page.text();
+        assert!(html.contains("Đề xuất điểm thưởng, điểm trừ"), "{html}");
+        assert!(html.contains("Chưa có đề xuất nào."));
+        let csrf = page.csrf();
+        let post = |points: &'static str, reason: &'static str| {
+            let csrf = csrf.clone();
+            let officer = &officer;
+            async move {
+                officer
+                    .post_form(
+                        &format!("{SHEET}/de-xuat"),
+                        &[
+                            ("csrf", &csrf),
+                            ("kind", "bonus"),
+                            ("points", points),
+                            ("reason", reason),
+                        ],
+                    )
+                    .await
+            }
+        };
+        // No reason: refused in place, what was typed kept, nothing stored.
+        let res = post("1,5", "").await;
+        assert_eq!(res.status, 422, "{}", res.text());
+        let text = res.text();
+        assert!(text.contains("id=\"proposal-errors\""), "{text}");
+        assert!(text.contains("value=\"1,5\""), "{text}");
+        // Points that are no number: refused too.
+        let res = post("nhiều", "Sáng kiến").await;
+        assert!(res.status == 422 || res.status == 400, "{}", res.text());
+        assert!(res.text().contains("id=\"proposal-errors\""));
+        assert!(app.db().proposals(2019, "e2e").await.unwrap().is_empty());
+        // A good one, with the decimal comma.
+        let res = post(
+            "1,5",
+            "Sáng kiến cải cách hành chính được UBND tỉnh công nhận",
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+        let stored = app.db().proposals(2019, "e2e").await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].points.to_string(), "1.5");
+        let page = officer.get(SHEET).await.text();
+        assert!(
+            page.contains("+1,5") && page.contains("được UBND tỉnh công nhận"),
+            "{page}"
+        );
+        let en = app.login("canbo.e2e").await;
+        let en_page = en.get(&format!("{SHEET}?lang=en")).await.text();
+        assert!(en_page.contains("Bonus and penalty proposals") && en_page.contains("+1.5"));
+
+        // Appraisal round 1: more than proposed is refused in place, then 1 point is granted.
+        assert_eq!(move_sheet(&officer, "submitted").await.status, 303);
+        let appraiser = app.login("thamdinh").await;
+        assert_eq!(move_sheet(&appraiser, "appraisal_1").await.status, 303);
+        let page = appraiser.get(SHEET).await;
+        let csrf = page.csrf();
+        let id = stored[0].id;
+        let action = format!("{SHEET}/de-xuat/{id}");
+        assert!(page.text().contains(&format!("action=\"{action}\"")));
+        let version = stored[0].version.to_string();
+        let res = appraiser
+            .post_form(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version),
+                    ("points", "2"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 422, "{}", res.text());
+        assert!(res.text().contains("id=\"proposal-errors\""));
+        let res = appraiser
+            .post_form(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version),
+                    ("points", "1"),
+                    ("note", "Chỉ một phần được công nhận"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.text());
+        let p = app.db().proposal(id).await.unwrap();
+        assert_eq!(p.appraised_points.map(|x| x.to_string()), Some("1".into()));
+        assert_eq!(p.appraisal_note, "Chỉ một phần được công nhận");
+        // The officer cannot appraise.
+        let res = officer
+            .post_form(
+                &action,
+                &[
+                    ("csrf", &officer.get(SHEET).await.csrf()),
+                    ("version", "9"),
+                    ("points", "1"),
+                ],
+            )
+            .await;
+        assert!(res.status == 403 || res.status == 409, "{}", res.status);
+    })
+    .await;
+}
