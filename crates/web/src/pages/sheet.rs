@@ -923,26 +923,9 @@ async fn propose(
     let (kind, points, reason) = (form.text("kind"), form.text("points"), form.text("reason"));
     let body = json!({ "kind": kind, "points": points.replace(',', "."), "reason": reason });
     let path = format!("/api/rounds/{year}/sheets/{unit}/proposals");
-    let refused = match api.json(&c, Method::POST, &path, Some(body)).await {
-        Ok(_) => return Ok(see_other(&format!("/ky/{year}/phieu/{unit}#de-xuat"))),
-        Err(r) if r.in_place() => r,
-        Err(r) => return Err(r.into()),
-    };
-    let data = load(&state, &cache, &c, year, &unit).await?;
-    let mut page = sheet_view(
-        &ctx,
-        &c,
-        &data,
-        None,
-        &HashMap::new(),
-        None,
-        Vec::new(),
-        Vec::new(),
-    )
-    .await;
-    page.proposal_form = (kind, points, reason);
-    page.proposal_errors = messages(ctx.lang, &refused);
-    render(refused.status, &page)
+    let typed = (kind, points, reason);
+    let sent = (Method::POST, path, body);
+    proposal_write(&state, &cache, &api, &ctx, &c, (year, &unit), sent, typed).await
 }
 
 /// An appraiser's points for a proposal (0 refuses it), relayed to the API.
@@ -960,15 +943,42 @@ async fn appraise_proposal(
         "note": form.text("note"),
     });
     let path = format!("/api/rounds/{year}/sheets/{unit}/proposals/{id}/appraisal");
-    let refused = match api.json(&c, Method::PUT, &path, Some(body)).await {
+    let sent = (Method::PUT, path, body);
+    proposal_write(
+        &state,
+        &cache,
+        &api,
+        &ctx,
+        &c,
+        (year, &unit),
+        sent,
+        Default::default(),
+    )
+    .await
+}
+
+/// Sends a proposal form's request to the API: back to the proposals on success, else the sheet
+/// page again with the refusal beside the proposals and `typed` in the new-proposal form.
+#[allow(clippy::too_many_arguments)]
+async fn proposal_write(
+    state: &AppState,
+    cache: &Cache,
+    api: &Api,
+    ctx: &Ctx,
+    c: &Caller,
+    (year, unit): (i32, &str),
+    (method, path, body): (Method, String, serde_json::Value),
+    typed: (String, String, String),
+) -> PageResult {
+    let refused = match api.json(c, method, &path, Some(body)).await {
         Ok(_) => return Ok(see_other(&format!("/ky/{year}/phieu/{unit}#de-xuat"))),
         Err(r) if r.in_place() => r,
         Err(r) => return Err(r.into()),
     };
-    let data = load(&state, &cache, &c, year, &unit).await?;
+    let data = load(state, cache, c, year, unit).await?;
     let mut page = sheet_view(
-        &ctx,
-        &c,
+        ctx,
+        c,
         &data,
         None,
         &HashMap::new(),
@@ -977,6 +987,7 @@ async fn appraise_proposal(
         Vec::new(),
     )
     .await;
+    page.proposal_form = typed;
     page.proposal_errors = messages(ctx.lang, &refused);
     render(refused.status, &page)
 }
