@@ -590,8 +590,8 @@ impl Tx {
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
-            Tx::SqliteOwned(mut c) => {
-                sqlx::raw_sql("COMMIT").execute(&mut c).await?;
+            owned @ Tx::SqliteOwned(_) => {
+                owned.commit_owned().await?;
             }
             Tx::Postgres(t) => t.commit().await?,
         }

@@ -220,6 +220,48 @@ pub struct EvidenceStore {
 /// The default upload limit: 50 MiB.
 pub const DEFAULT_MAX_SIZE: u64 = 50 * 1024 * 1024;
 
+/// The type a file's name claims, if it is one accepted (PDF, DOCX, XLSX, JPG, PNG).
+pub(crate) fn claimed_kind(original_name: &str) -> Result<Kind> {
+    Kind::from_name(original_name).ok_or_else(|| {
+        Error::invalid(
+            "file",
+            format!("\"{original_name}\": chỉ nhận tệp PDF, DOCX, XLSX, JPG hoặc PNG"),
+            format!("\"{original_name}\": only PDF, DOCX, XLSX, JPG or PNG files are accepted"),
+        )
+    })
+}
+
+/// Refuses content whose type (`sniffed`) is not the one the name claims.
+pub(crate) fn content_matches(
+    original_name: &str,
+    claimed: Kind,
+    sniffed: Option<Kind>,
+) -> Result<()> {
+    if sniffed != Some(claimed) {
+        let is = sniffed.map_or("?", |k| k.as_str());
+        return Err(Error::invalid(
+            "file",
+            match sniffed {
+                Some(k) => format!(
+                    "\"{original_name}\" mang đuôi .{} nhưng nội dung là tệp {}",
+                    claimed.as_str(),
+                    k.as_str().to_uppercase()
+                ),
+                None => format!(
+                    "nội dung của \"{original_name}\" không phải tệp {}",
+                    claimed.as_str().to_uppercase()
+                ),
+            },
+            format!(
+                "\"{original_name}\" is named .{} but its content is {}",
+                claimed.as_str(),
+                is.to_uppercase()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl EvidenceStore {
     /// Opens (creating if needed) the evidence directory. Leftover temporary files of a crash
     /// are removed.
@@ -373,13 +415,7 @@ impl EvidenceStore {
         reader: R,
         by: &Actor,
     ) -> Result<Evidence> {
-        let claimed = Kind::from_name(original_name).ok_or_else(|| {
-            Error::invalid(
-                "file",
-                format!("\"{original_name}\": chỉ nhận tệp PDF, DOCX, XLSX, JPG hoặc PNG"),
-                format!("\"{original_name}\": only PDF, DOCX, XLSX, JPG or PNG files are accepted"),
-            )
-        })?;
+        let claimed = claimed_kind(original_name)?;
         let action = Action::AttachEvidence;
         // Check the target before reading the upload, so a wrong target costs no transfer.
         let mut check = db.begin_read().await?;
@@ -388,28 +424,7 @@ impl EvidenceStore {
 
         let staged = self.stage(reader).await?;
         let sniffed = self.sniff_staged(&staged).await?;
-        if sniffed != Some(claimed) {
-            let is = sniffed.map_or("?", |k| k.as_str());
-            return Err(Error::invalid(
-                "file",
-                match sniffed {
-                    Some(k) => format!(
-                        "\"{original_name}\" mang đuôi .{} nhưng nội dung là tệp {}",
-                        claimed.as_str(),
-                        k.as_str().to_uppercase()
-                    ),
-                    None => format!(
-                        "nội dung của \"{original_name}\" không phải tệp {}",
-                        claimed.as_str().to_uppercase()
-                    ),
-                },
-                format!(
-                    "\"{original_name}\" is named .{} but its content is {}",
-                    claimed.as_str(),
-                    is.to_uppercase()
-                ),
-            ));
-        }
+        content_matches(original_name, claimed, sniffed)?;
 
         let now = Timestamp::now();
         let mut tx = db.begin().await?;

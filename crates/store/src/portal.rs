@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Change};
 use crate::db::{Backend, Row, q};
-use crate::evidence::{EvidenceStore, Kind};
+use crate::evidence::{EvidenceStore, Kind, claimed_kind, content_matches};
 use crate::time::Timestamp;
 use crate::{Actor, Db, Entity, Error, Result};
 use parindex_core::diag::{Location, Problem, Problems};
@@ -786,29 +786,11 @@ impl EvidenceStore {
         reader: R,
         by: &Actor,
     ) -> Result<Attachment> {
-        let claimed = Kind::from_name(original_name).ok_or_else(|| {
-            Error::invalid(
-                "file",
-                format!("\"{original_name}\": chỉ nhận tệp PDF, DOCX, XLSX, JPG hoặc PNG"),
-                format!("\"{original_name}\": only PDF, DOCX, XLSX, JPG or PNG files are accepted"),
-            )
-        })?;
+        let claimed = claimed_kind(original_name)?;
         let news = db.news_item(slug).await?;
         let staged = self.stage(reader).await?;
         let sniffed = self.sniff_staged(&staged).await?;
-        if sniffed != Some(claimed) {
-            return Err(Error::invalid(
-                "file",
-                format!(
-                    "nội dung của \"{original_name}\" không phải tệp {}",
-                    claimed.as_str().to_uppercase()
-                ),
-                format!(
-                    "the content of \"{original_name}\" is not a {} file",
-                    claimed.as_str().to_uppercase()
-                ),
-            ));
-        }
+        content_matches(original_name, claimed, sniffed)?;
         let now = Timestamp::now();
         let sha = staged.sha256.clone();
         let size = i64::try_from(staged.size).unwrap_or(i64::MAX);

@@ -290,14 +290,13 @@ async fn checkpoint_in_background(options: SqliteConnectOptions) {
     let mut conn = None;
     loop {
         tokio::time::sleep(CHECKPOINT_EVERY).await;
-        let c = match conn.take() {
+        let mut c: SqliteConnection = match conn.take() {
             Some(c) => c,
             None => match options.connect().await {
                 Ok(c) => c,
                 Err(_) => continue,
             },
         };
-        let mut c: SqliteConnection = c;
         if sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&mut c)
             .await

@@ -173,12 +173,7 @@ async fn receive(
     form: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, axum::Json<EvidenceView>)> {
     let limit = state.config().max_upload_bytes;
-    let mut form = form.map_err(|_| {
-        Error::UnsupportedMedia(crate::error::problem(
-            "tệp phải được gửi dạng multipart/form-data (trường \"file\")",
-            "the file must be sent as multipart/form-data (field \"file\")",
-        ))
-    })?;
+    let mut form = multipart_form(form)?;
     let mut page_ref = page_ref.unwrap_or_default();
     loop {
         let field = form
@@ -381,6 +376,36 @@ async fn download(
     let sheet = readable_sheet(&state, &c, year, &unit).await?;
     let ev = evidence_of_sheet(&state, &sheet, id).await?;
     let file = state.evidence().open_file(&ev.sha256).await?;
+    Ok(file_response(
+        file,
+        ev.kind.mime(),
+        ev.size,
+        &ev.original_name,
+        "private, no-store",
+    ))
+}
+
+/// A stored file as a download, streamed in 64 KiB reads: its type, length, name (for saving)
+/// The multipart body of an upload, or 415 when the request is not one.
+pub(crate) fn multipart_form(
+    form: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<Multipart> {
+    form.map_err(|_| {
+        Error::UnsupportedMedia(crate::error::problem(
+            "tệp phải được gửi dạng multipart/form-data (trường \"file\")",
+            "the file must be sent as multipart/form-data (field \"file\")",
+        ))
+    })
+}
+
+/// and caching. Evidence and news attachments share the file store.
+pub(crate) fn file_response(
+    file: tokio::fs::File,
+    mime: &str,
+    size: i64,
+    name: &str,
+    cache_control: &'static str,
+) -> Response {
     let stream = futures_util::stream::unfold(Some(file), |file| async move {
         let mut file = file?;
         let mut buf = vec![0u8; 64 * 1024];
@@ -393,19 +418,16 @@ async fn download(
             Err(e) => Some((Err(e), None)),
         }
     });
-    Ok((
+    (
         [
-            (header::CONTENT_TYPE, ev.kind.mime().to_string()),
-            (header::CONTENT_LENGTH, ev.size.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition(&ev.original_name),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CONTENT_DISPOSITION, content_disposition(name)),
+            (header::CACHE_CONTROL, cache_control.to_string()),
         ],
         Body::from_stream(stream),
     )
-        .into_response())
+        .into_response()
 }
 
 /// Removes a piece of evidence while its stage is open (the unit's officers); the file stays

@@ -2,25 +2,25 @@
 //! categories, attachments, the work calendar and linked websites; the secretariat's writes of
 //! all of them. Attachments are checked by content like evidence (PDF, DOCX, XLSX, JPG, PNG).
 
-use crate::api::evidence::{FieldReader, Stopped, broken, content_disposition, multipart_error};
+use crate::api::evidence::{
+    FieldReader, Stopped, broken, file_response, multipart_error, multipart_form,
+};
 use crate::api::secretariat;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, Result};
 use crate::extract::{Json, Path, Query};
 use crate::views::ErrorBody;
-use axum::body::{Body, Bytes};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use parindex_store::portal::{
     Attachment, Category, Event, EventInput, Link, NewsInput, NewsItem, NewsPage, NewsQuery,
 };
 use parindex_store::{Actor, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use tokio::io::AsyncReadExt;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -316,31 +316,13 @@ async fn download(
     published_item(&state, &slug).await?;
     let a = state.db().news_attachment(&slug, id).await?;
     let file = state.evidence().open_file(&a.sha256).await?;
-    let stream = futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(Bytes::from(buf)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.kind.mime().to_string()),
-            (header::CONTENT_LENGTH, a.size.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition(&a.original_name),
-            ),
-            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    Ok(file_response(
+        file,
+        a.kind.mime(),
+        a.size,
+        &a.original_name,
+        "public, max-age=3600",
+    ))
 }
 
 /// The news categories.
@@ -498,12 +480,7 @@ async fn attach(
     secretariat(&c, "đính kèm tệp vào tin", "attach files to news")?;
     state.db().news_item(&slug).await?;
     let limit = state.config().max_upload_bytes;
-    let mut form = form.map_err(|_| {
-        Error::UnsupportedMedia(crate::error::problem(
-            "tệp phải được gửi dạng multipart/form-data (trường \"file\")",
-            "the file must be sent as multipart/form-data (field \"file\")",
-        ))
-    })?;
+    let mut form = multipart_form(form)?;
     while let Some(mut field) = form
         .next_field()
         .await
