@@ -10,27 +10,7 @@
 # default 10 s) and a hard timeout; the server is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${DURATION:-10}
-connections=${CONNECTIONS:-16}
-threads=${THREADS:-2}
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-# PARINDEX_BIN: a release binary already built (else it is built here).
-bin=${PARINDEX_BIN:-}
-if [ -z "$bin" ]; then
-  cargo build --release -q -p parindex
-  bin=target/release/parindex
-fi
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-"$bin" serve --demo --bind "127.0.0.1:$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do
-  curl -sf -o /dev/null "$base/xep-hang" && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.5
-done
+source bench/wrk_demo_server.sh
 
 browser='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36'
 results="$base/xep-hang/2018/so"
@@ -56,33 +36,13 @@ request = function()
 end
 LUA
 
-ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-hz=$(getconf CLK_TCK)
 declare -A rate
-run() {
-  local name=$1; shift
-  echo
-  echo "== $name: wrk -t$threads -c$connections -d${duration}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  local out t0 t1
-  t0=$(ticks)
-  out=$(timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@")
-  t1=$(ticks)
-  echo "$out" | grep -E 'requests in|Requests/sec|Non-2xx|Socket errors|^ +(50|99)%'
-  local rps p99 reqs cpu
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  cpu=$(python3 -c "print(f'{($t1 - $t0) / $hz * 1000 / max($reqs, 1):.3f}')")
-  rate[$name]=$rps
-  echo "$name: ${rps} requests/s, p99 ${p99}, server CPU ${cpu} ms per request"
-  if echo "$out" | grep -q 'Non-2xx'; then echo "$name: some answers were not 2xx" >&2; return 1; fi
-}
 before=$(curl -s -A "$browser-counter" "$results" | grep -o 'class="visits">[^<]*<b>[0-9]*' | grep -o '[0-9]*$')
 timeout 10 wrk -t1 -c4 -d2s -H "User-Agent: $browser" "$results" >/dev/null
-run peer "$css"
-run results -H "User-Agent: $browser" "$results"
-run results-new-visitors -s "$lua" "$results"
-run home -H "User-Agent: $browser" "$home"
+run peer "$css"; rate[peer]=$last_rps
+run results -H "User-Agent: $browser" "$results"; rate[results]=$last_rps
+run results-new-visitors -s "$lua" "$results"; rate[results-new-visitors]=$last_rps
+run home -H "User-Agent: $browser" "$home"; rate[home]=$last_rps
 after=$(curl -s -A "$browser-counter-2" "$results" | grep -o 'class="visits">[^<]*<b>[0-9]*' | grep -o '[0-9]*$')
 echo
 echo "visits counted today: $before before, $after after (new visitors counted, reloads and robots not)"
