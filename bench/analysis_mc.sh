@@ -7,10 +7,12 @@
 # generators, so their results are compared in distribution (bench/analysis_mc.py compare).
 #
 # The Rust simulation is built twice: portable (plain `cargo build --release`, baseline x86-64,
-# what ships) and for this machine's CPU (`-C target-cpu=native`, in its own target directory,
-# NATIVE=0 to skip), the counterpart of NumPy picking its SIMD kernels at run time. Rust does not
-# fuse multiplications and additions on its own, so both builds give bit-identical results; the
-# script checks it.
+# what ships; its kernel is compiled a second time with AVX2 and picked at run time where the CPU
+# has it, through pulp, as NumPy picks its SIMD kernels) and for this machine's CPU
+# (`-C target-cpu=native`, in its own target directory, NATIVE=0 to skip). Each program also runs
+# the baseline kernel alone (no run-time selection) and checks that it gives identical results;
+# Rust does not fuse multiplications and additions on its own, so every build and kernel gives
+# bit-identical results, and the script checks that across builds too.
 #
 #   bash bench/analysis_mc.sh     UNITS=100 REPLICATES=10000 SEED=20200608 ROUNDS=3 NATIVE=1
 set -euo pipefail
@@ -63,6 +65,8 @@ for name in names:
         best["simulate_seconds_1_thread"] = min(j["simulate_seconds_1_thread"] for j in runs)
         cpu = [j.get("simulate_cpu_seconds_1_thread") for j in runs]
         best["simulate_cpu_seconds_1_thread"] = min(cpu) if None not in cpu else None
+        base = [j.get("simulate_cpu_seconds_portable_kernel") for j in runs]
+        best["simulate_cpu_seconds_portable_kernel"] = min(base) if None not in base else None
         for j in runs:
             assert units is None or j["units"] == units, f"{name}: results differ between builds"
             units = j["units"]
@@ -92,7 +96,12 @@ for name in names:
     rc = r.get("simulate_cpu_seconds_1_thread")
     if rc:
         label = {"portable": "rust (portable)", "native": "rust (native)  "}[name]
-        print(f"on-CPU, one thread: {label} {rc * 1000:6.1f} ms, numpy {nc * 1000:6.1f} ms: {nc / rc:.1f}× numpy")
+        print(f"on-CPU, one thread: {label} {rc * 1000:6.1f} ms, numpy {nc * 1000:6.1f} ms: {nc / rc:.1f}× numpy"
+              f" (kernel: {r.get('simd', '?')})")
+    rb = r.get("simulate_cpu_seconds_portable_kernel")
+    if rc and rb:
+        print(f"  same build, baseline kernel only: {rb * 1000:6.1f} ms on-CPU, {nc / rb:.1f}× numpy "
+              f"(identical results)")
 if len(names) > 1:
     print("results: identical for every build and thread count")
 PY

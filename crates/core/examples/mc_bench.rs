@@ -1,11 +1,15 @@
 //! Benchmark of the rank Monte Carlo (analysis::uncertainty) on a generated round: reads the
 //! JSON that `bench/analysis_mc.py generate` writes, builds the criteria set and scores every
 //! unit through the engine, runs the simulation with 1 thread and with all threads (checking
-//! that both give identical results), and prints the results and timings as JSON.
+//! that both give identical results), and on one thread with the portable kernel only (no
+//! run-time selection of AVX2; checking that it gives identical results too), and prints the
+//! results and timings as JSON.
 //!
 //! `cargo run --release -p parindex-core --example mc_bench -- input.json`
 
-use parindex_core::analysis::uncertainty::{McSettings, McUnit, SurveyEstimate, simulate};
+use parindex_core::analysis::uncertainty::{
+    McSettings, McUnit, SurveyEstimate, simulate, simulate_portable,
+};
 use parindex_core::engine::{UnitData, UnitInput, score_unit};
 use parindex_core::num::Rounding;
 use parindex_core::rules::Rule;
@@ -55,6 +59,14 @@ fn thread_cpu_seconds() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
     Some(ns as f64 * 1e-9)
+}
+
+/// The instruction set the simulation's kernel runs on here (pulp's choice at run time).
+fn simd_level() -> &'static str {
+    match pulp::Arch::new() {
+        pulp::Arch::Scalar => "baseline",
+        _ => "x86-64-v3 (AVX2)",
+    }
 }
 
 fn dec(s: &str) -> Decimal {
@@ -225,6 +237,7 @@ fn main() {
     let mut times_1 = Vec::new();
     let mut cpu_1 = Vec::new();
     let mut times_n = Vec::new();
+    let mut cpu_portable = Vec::new();
     let mut result = None;
     for _ in 0..7 {
         let t = Instant::now();
@@ -246,6 +259,12 @@ fn main() {
         .unwrap();
         times_n.push(t.elapsed().as_secs_f64());
         assert_eq!(one, all, "results must not depend on the thread count");
+        let c = thread_cpu_seconds();
+        let portable = simulate_portable(&set, &units, &settings).unwrap();
+        if let (Some(c0), Some(c1)) = (c, thread_cpu_seconds()) {
+            cpu_portable.push(c1 - c0);
+        }
+        assert_eq!(one, portable, "the selected kernel must match the portable one");
         result = Some(all);
     }
     // The best run: on a shared machine it is the closest to the uncontended time.
@@ -256,6 +275,8 @@ fn main() {
         "setup_seconds": setup.as_secs_f64(),
         "simulate_seconds_1_thread": best(&times_1),
         "simulate_cpu_seconds_1_thread": (!cpu_1.is_empty()).then(|| best(&cpu_1)),
+        "simulate_cpu_seconds_portable_kernel": (!cpu_portable.is_empty()).then(|| best(&cpu_portable)),
+        "simd": simd_level(),
         "simulate_seconds": best(&times_n),
         "threads": threads,
         "units": result.units.iter().map(|u| serde_json::json!({

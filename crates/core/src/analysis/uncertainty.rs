@@ -466,6 +466,26 @@ pub fn simulate_with_progress(
     settings: &McSettings,
     progress: &(dyn Fn(u32) + Sync),
 ) -> Result<McResult, Problems> {
+    simulate_on(set, units, settings, progress, pulp::Arch::new())
+}
+
+/// [`simulate`] on the portable kernel only (baseline instructions, no run-time selection of
+/// AVX2): for checking that the kernel the CPU selects gives identical results.
+pub fn simulate_portable(
+    set: &CriteriaSet,
+    units: &[McUnit],
+    settings: &McSettings,
+) -> Result<McResult, Problems> {
+    simulate_on(set, units, settings, &|_| {}, pulp::Arch::Scalar)
+}
+
+fn simulate_on(
+    set: &CriteriaSet,
+    units: &[McUnit],
+    settings: &McSettings,
+    progress: &(dyn Fn(u32) + Sync),
+    arch: pulp::Arch,
+) -> Result<McResult, Problems> {
     let areas: Vec<Decimal> = set.areas().map(|a| a.max).collect();
     let n = units.len();
     let classes = set.classes.classes.len();
@@ -560,7 +580,7 @@ pub fn simulate_with_progress(
             if b >= blocks {
                 return t;
             }
-            run_block(&model, settings, b, &mut t);
+            run_block(&model, settings, b, &mut t, arch);
             progress((BLOCK * (b + 1)).min(settings.replicates) - BLOCK * b);
         }
     };
@@ -886,6 +906,7 @@ const WINDOW: usize = 8;
 /// `1 + i − #{j ∈ [i − W, i): k_j ≤ k_i} + #{j ∈ (i, i + W]: k_j > k_i}`, which is exact when
 /// every unit more than `W` positions ahead has a strictly larger key. Returns `false` (ranks
 /// unusable) when that does not hold. Branch-free, so the compiler vectorises the counting.
+#[inline(always)]
 fn window_ranks<T>(
     padded: &[T],
     delta: &mut [T],
@@ -1060,23 +1081,58 @@ impl Scratch {
 
 /// Runs the replicates of one block. Units are in deterministic order throughout (position
 /// `p` is the unit `order[p]`); tallies are by position.
-fn run_block(m: &Model, settings: &McSettings, block: u32, tally: &mut Tally) {
+///
+/// The loop runs under `arch`: `pulp::Arch::new()` compiles it (every kernel below is inlined
+/// into it) a second time with AVX2 enabled and picks that copy at run time where the CPU has
+/// it, through pulp's safe API (this crate forbids `unsafe`). Both copies do the same IEEE
+/// operations in the same order, and Rust never fuses a multiplication and an addition unless
+/// asked (nothing here asks), so they give bit-identical results; a test checks it.
+fn run_block(m: &Model, settings: &McSettings, block: u32, tally: &mut Tally, arch: pulp::Arch) {
     let start = block * BLOCK;
     let end = (start + BLOCK).min(settings.replicates);
-    let mut words = draw::Words::new(settings.seed, block as u64);
-    let mut s = Scratch::new(m);
-    for _ in start..end {
-        let choice = draw_replicate(m, &mut words, &mut s);
-        totals(m, &mut s);
-        let narrow = keys_and_classes(m, &mut s, choice, tally);
-        rank_replicate(m, &mut s, narrow);
-        count(m, &s, narrow, tally);
+    arch.dispatch(Replicates {
+        m,
+        words: draw::Words::new(settings.seed, block as u64),
+        s: Scratch::new(m),
+        tally,
+        count: end - start,
+    });
+}
+
+/// The replicates of one block, as pulp's unit of dispatch.
+struct Replicates<'a> {
+    m: &'a Model,
+    words: draw::Words,
+    s: Scratch,
+    tally: &'a mut Tally,
+    count: u32,
+}
+
+impl pulp::WithSimd for Replicates<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let Replicates {
+            m,
+            mut words,
+            mut s,
+            tally,
+            count: replicates,
+        } = self;
+        for _ in 0..replicates {
+            let choice = draw_replicate(m, &mut words, &mut s);
+            totals(m, &mut s);
+            let narrow = keys_and_classes(m, &mut s, choice, tally);
+            rank_replicate(m, &mut s, narrow);
+            count(m, &s, narrow, tally);
+        }
     }
 }
 
 /// The replicate's draws, in the documented order: the area weights, the threshold choice,
 /// the normals. Returns the threshold choice.
-#[inline(never)]
+#[inline(always)]
 fn draw_replicate(m: &Model, words: &mut draw::Words, s: &mut Scratch) -> usize {
     if m.jitter > 0.0 {
         let mut sum = 0.0;
@@ -1112,7 +1168,7 @@ fn draw_replicate(m: &Model, words: &mut draw::Words, s: &mut Scratch) -> usize 
 /// Totals: weighted area points plus survey points, for blocks of [`LANES`] units whose sums
 /// stay in registers across the areas and columns (the same operations in the same order for
 /// every unit, whatever its block; the last block is padded with units that have nothing).
-#[inline(never)]
+#[inline(always)]
 fn totals(m: &Model, s: &mut Scratch) {
     let n = m.n;
     let weighted = m.jitter > 0.0;
@@ -1230,7 +1286,7 @@ impl Column {
 
 /// Keys on the published grid and classes. Returns whether `s.keys` (32 bits) holds the keys;
 /// otherwise only `s.keys64` does.
-#[inline(never)]
+#[inline(always)]
 fn keys_and_classes(m: &Model, s: &mut Scratch, choice: usize, tally: &mut Tally) -> bool {
     let classes = m.class_keys[0].len();
     let stride = classes + 1;
@@ -1333,7 +1389,7 @@ fn keys_and_classes(m: &Model, s: &mut Scratch, choice: usize, tally: &mut Tally
 
 /// Ranks into `s.ranks`: by windows on the keys narrowed to 16 bits (relative to the least
 /// key) or 32 bits when the replicate allows it, otherwise by sorting.
-#[inline(never)]
+#[inline(always)]
 fn rank_replicate(m: &Model, s: &mut Scratch, narrow: bool) {
     let n = m.n;
     let windowed = narrow && m.method == RankMethod::Competition && {
@@ -1364,7 +1420,7 @@ fn rank_replicate(m: &Model, s: &mut Scratch, narrow: bool) {
 }
 
 /// Adds the replicate to the rank histogram and the adjacent pairs.
-#[inline(never)]
+#[inline(always)]
 fn count(m: &Model, s: &Scratch, narrow: bool, tally: &mut Tally) {
     for (row, &r) in tally.hist.chunks_exact_mut(m.n).zip(&s.ranks) {
         row[r as usize - 1] += 1;

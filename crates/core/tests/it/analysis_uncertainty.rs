@@ -2,7 +2,9 @@
 //! the deterministic ranking when nothing is uncertain.
 
 use crate::common::{d, declared, mini, score};
-use parindex_core::analysis::uncertainty::{McSettings, McUnit, SurveyEstimate, simulate};
+use parindex_core::analysis::uncertainty::{
+    McSettings, McUnit, SurveyEstimate, simulate, simulate_portable,
+};
 use parindex_core::engine::UnitScore;
 use parindex_core::ranking::rank;
 use parindex_core::set::CriteriaSet;
@@ -408,4 +410,45 @@ fn a_large_uncertain_group_agrees_between_thread_counts_and_with_its_histograms(
     // summed over units, counts ties, so rank 1 appears at least once per replicate.
     let firsts: u32 = one.units.iter().map(|u| u.rank_histogram[0]).sum();
     assert!(firsts >= 3000);
+}
+
+#[test]
+fn the_kernel_the_cpu_selects_gives_the_portable_kernels_results() {
+    // 75 units (several blocks of 8, a partial last one) from the eight patterns above with
+    // their own survey rates and errors, so ranks move, keys tie and classes change.
+    let set = mini();
+    let patterns = units();
+    let mc: Vec<McUnit> = (0..75)
+        .map(|i| {
+            let (_, v) = &patterns[i % patterns.len()];
+            let s = score(&set, &declared(&format!("U{i:02}"), "so", v));
+            let est = BTreeMap::from([(
+                "sipas.overall".to_string(),
+                SurveyEstimate::Rate {
+                    rate: Decimal::from(60 + (i * 7) % 40),
+                    se: Decimal::from(1 + i % 3),
+                },
+            )]);
+            McUnit::from_score(&set, &s, &est).unwrap()
+        })
+        .collect();
+    for (jitter, minima) in [
+        (0.1, vec![vec![d("92"), d("82"), d("72"), d("52"), d("0")]]),
+        (0.0, Vec::new()),
+    ] {
+        let settings = McSettings {
+            replicates: 2500,
+            seed: 7,
+            weight_jitter: jitter,
+            class_minima: minima,
+            threads: 1,
+        };
+        let selected = simulate(&set, &mc, &settings).unwrap();
+        let portable = simulate_portable(&set, &mc, &settings).unwrap();
+        assert_eq!(selected, portable, "jitter {jitter}");
+        assert!(
+            selected.units.iter().any(|u| u.rank_p05 < u.rank_p95),
+            "the ranks do move"
+        );
+    }
 }

@@ -157,6 +157,7 @@ impl Ziggurat {
     /// when the point falls in its layer's inner rectangle), then, in order, the further words
     /// of the draws that did not (wedge test or tail, starting over on rejection). `rejected`
     /// is scratch space.
+    #[inline(always)]
     pub(super) fn normals(&self, stream: &mut Words, out: &mut [f64], scratch: &mut Scratch) {
         let n = out.len();
         scratch.step.resize(n, 0.0);
