@@ -185,10 +185,16 @@ impl McUnit {
 
     /// Total at the survey's point estimates, exactly: the deterministic total.
     pub fn total(&self) -> Decimal {
+        self.total_at(self.survey.iter().map(|s| s.estimate.rate_and_se().0))
+    }
+
+    /// Total with the survey parts at the given rates (one per part, in order).
+    fn total_at(&self, rates: impl Iterator<Item = Decimal>) -> Decimal {
         let survey: Decimal = self
             .survey
             .iter()
-            .map(|s| s.points(s.estimate.rate_and_se().0))
+            .zip(rates)
+            .map(|(s, rate)| s.points(rate))
             .sum();
         (self.area_points.iter().copied().sum::<Decimal>() + survey + self.adjustment)
             .max(Decimal::ZERO)
@@ -311,7 +317,8 @@ struct Model {
     /// Per threshold choice, per class, the least grid key admitted.
     class_keys: Vec<Vec<i64>>,
     /// Per threshold choice, the class of every key below the largest minimum (and of that
-    /// minimum): a lookup instead of a scan. `None` when the keys are too large for a table.
+    /// minimum): a lookup instead of a scan. `None` when the keys are too large for a table,
+    /// or when `class_keys32` serves instead.
     class_table: Option<Vec<Vec<u8>>>,
     /// `class_keys` as 32-bit keys when every choice's minima never increase (best first), so
     /// that classes can be counted cumulatively without a lookup: the unit reached minimum
@@ -470,7 +477,7 @@ pub fn simulate_with_progress(
 }
 
 /// [`simulate`] on the portable kernel only (baseline instructions, no run-time selection of
-/// AVX2): for checking that the kernel the CPU selects gives identical results.
+/// AVX2 or AVX-512): for checking that the kernel the CPU selects gives identical results.
 pub fn simulate_portable(
     set: &CriteriaSet,
     units: &[McUnit],
@@ -540,20 +547,31 @@ fn simulate_on(
         }
     }
 
-    // Deterministic results, in decimals.
-    let det_total: Vec<Decimal> = units.iter().map(McUnit::total).collect();
-    let det_values: Vec<Decimal> = units
+    // Each survey part's rate and standard error, and each unit's maximum, once: in decimals
+    // they are the costliest part of the set-up.
+    let estimates: Vec<Vec<(Decimal, f64)>> = units
         .iter()
-        .zip(&det_total)
-        .map(|(u, &t)| super::published_value(set, set.scoring.rank_basis, t, u.max()))
+        .map(|u| u.survey.iter().map(|s| s.estimate.rate_and_se()).collect())
+        .collect();
+    let maxima: Vec<Decimal> = units.iter().map(McUnit::max).collect();
+    // Deterministic results, in decimals.
+    let det_total: Vec<Decimal> = units
+        .iter()
+        .zip(&estimates)
+        .map(|(u, e)| u.total_at(e.iter().map(|&(rate, _)| rate)))
+        .collect();
+    let det_values: Vec<Decimal> = det_total
+        .iter()
+        .zip(&maxima)
+        .map(|(&t, &max)| super::published_value(set, set.scoring.rank_basis, t, max))
         .collect();
     let det_rank = ranks(&det_values, set.scoring.rank_method);
-    let det_class: Vec<Option<usize>> = units
+    let det_class: Vec<Option<usize>> = det_total
         .iter()
-        .zip(&det_total)
-        .map(|(u, &t)| {
+        .zip(&maxima)
+        .map(|(&t, &max)| {
             set.classes
-                .classify(super::published_value(set, set.classes.basis, t, u.max()))
+                .classify(super::published_value(set, set.classes.basis, t, max))
         })
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
@@ -563,7 +581,7 @@ fn simulate_on(
     for (p, &u) in order.iter().enumerate() {
         pos_of[u] = p;
     }
-    let model = build_model(set, units, settings, &areas, order);
+    let model = build_model(set, units, &estimates, &maxima, settings, &areas, order);
     let threads = match settings.threads {
         0 => std::thread::available_parallelism().map_or(1, |p| p.get()),
         t => t,
@@ -703,9 +721,13 @@ fn simulate_on(
     })
 }
 
+/// `estimates` and `maxima` are each unit's survey rates and maximum, as [`simulate`] computed
+/// them.
 fn build_model(
     set: &CriteriaSet,
     units: &[McUnit],
+    estimates: &[Vec<(Decimal, f64)>],
+    maxima: &[Decimal],
     settings: &McSettings,
     areas: &[Decimal],
     order: Vec<usize>,
@@ -725,7 +747,7 @@ fn build_model(
             .iter()
             .map(|u| f(u.area_points.iter().copied().sum()))
             .collect(),
-        max_total: by_pos.iter().map(|u| f(u.max())).collect(),
+        max_total: order.iter().map(|&u| f(maxima[u])).collect(),
         n_pad: n.next_multiple_of(LANES),
         fixed_blocks: Vec::new(),
         fixed_total_blocks: Vec::new(),
@@ -787,12 +809,13 @@ fn build_model(
             slope: vec![0.0; n],
         })
         .collect();
-    for (p, unit) in by_pos.iter().enumerate() {
-        for (s, key) in unit.survey.iter().zip(column_keys(unit)) {
+    for (p, &u) in m.order.iter().enumerate() {
+        let unit = &units[u];
+        for ((s, key), &(rate, se)) in unit.survey.iter().zip(column_keys(unit)).zip(&estimates[u])
+        {
             let c = keys
                 .binary_search(&key)
                 .expect("every survey part has a column");
-            let (rate, se) = s.estimate.rate_and_se();
             let col = &mut m.columns[c];
             col.draws.push(p as u32);
             col.rate[p] = f(rate) / 100.0;
@@ -874,7 +897,8 @@ fn build_model(
     }
     let top = m.class_keys.iter().flatten().copied().max().unwrap_or(0);
     let classes = set.classes.classes.len();
-    if (0..=1 << 20).contains(&top) && classes < u8::MAX as usize {
+    // The table serves only where classes cannot be counted cumulatively.
+    if m.class_keys32.is_none() && (0..=1 << 20).contains(&top) && classes < u8::MAX as usize {
         m.class_table = Some(
             m.class_keys
                 .iter()
@@ -1083,8 +1107,10 @@ impl Scratch {
 /// `p` is the unit `order[p]`); tallies are by position.
 ///
 /// The loop runs under `arch`: `pulp::Arch::new()` compiles it (every kernel below is inlined
-/// into it) a second time with AVX2 enabled and picks that copy at run time where the CPU has
-/// it, through pulp's safe API (this crate forbids `unsafe`). Both copies do the same IEEE
+/// into it) twice more, with AVX2 (x86-64-v3) and with AVX-512 (x86-64-v4) enabled, and picks at
+/// run time the best copy the CPU can run, through pulp's safe API (this crate forbids
+/// `unsafe`). AVX-512 is what pays here (an AVX2 copy alone gave no measurable gain; the
+/// measurements are in docs/analysis.md). All copies do the same IEEE
 /// operations in the same order, and Rust never fuses a multiplication and an addition unless
 /// asked (nothing here asks), so they give bit-identical results; a test checks it.
 fn run_block(m: &Model, settings: &McSettings, block: u32, tally: &mut Tally, arch: pulp::Arch) {
@@ -1290,7 +1316,7 @@ impl Column {
 fn keys_and_classes(m: &Model, s: &mut Scratch, choice: usize, tally: &mut Tally) -> bool {
     let classes = m.class_keys[0].len();
     let stride = classes + 1;
-    if let Some(tables) = m.class_table.as_ref()
+    if (m.class_keys32.is_some() || m.class_table.is_some())
         && m.class_basis == m.rank_basis
         && m.rounding == Rounding::HalfUp
     {
@@ -1339,16 +1365,18 @@ fn keys_and_classes(m: &Model, s: &mut Scratch, choice: usize, tally: &mut Tally
                 tally.cum_replicates += 1;
                 return true;
             }
-            let table = tables[choice].as_slice();
-            let last = table.len() - 1;
-            for (&k, counts) in s
-                .keys
-                .iter()
-                .zip(tally.class_count.chunks_exact_mut(stride))
-            {
-                counts[table[(k as usize).min(last)] as usize] += 1;
+            if let Some(tables) = &m.class_table {
+                let table = tables[choice].as_slice();
+                let last = table.len() - 1;
+                for (&k, counts) in s
+                    .keys
+                    .iter()
+                    .zip(tally.class_count.chunks_exact_mut(stride))
+                {
+                    counts[table[(k as usize).min(last)] as usize] += 1;
+                }
+                return true;
             }
-            return true;
         }
     }
     let minima = &m.class_keys[choice];

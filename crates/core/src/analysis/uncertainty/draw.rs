@@ -102,8 +102,6 @@ fn pdf(x: f64) -> f64 {
 #[derive(Default)]
 pub(super) struct Scratch {
     words: Vec<u32>,
-    step: Vec<f64>,
-    inner: Vec<u32>,
     outside: Vec<u8>,
 }
 
@@ -115,9 +113,9 @@ pub(super) struct Ziggurat {
     step: [f64; 256],
     /// `f(x[i])`.
     f: [f64; 257],
-    /// Per layer, its step and the least position `j` outside its inner rectangle (the least
-    /// `j` with `j × step ≥ x[i + 1]`), side by side for one cache access.
-    layer: [(f64, u32); 256],
+    /// Per layer, the least position `j` outside its inner rectangle (the least `j` with
+    /// `j × step ≥ x[i + 1]`).
+    inner: [u32; 256],
 }
 
 impl Ziggurat {
@@ -137,8 +135,8 @@ impl Ziggurat {
         for (fi, &xi) in f.iter_mut().zip(&x) {
             *fi = pdf(xi);
         }
-        let mut layer = [(0.0, 0u32); 256];
-        for (i, l) in layer.iter_mut().enumerate() {
+        let mut inner = [0u32; 256];
+        for (i, l) in inner.iter_mut().enumerate() {
             let (st, edge) = (step[i], x[i + 1]);
             let top = 1i64 << 23;
             let mut j = ((edge / st).floor() as i64).clamp(0, top);
@@ -148,20 +146,18 @@ impl Ziggurat {
             while j < top && (j as f64) * st < edge {
                 j += 1;
             }
-            *l = (st, j as u32);
+            *l = j as u32;
         }
-        Ziggurat { x, step, f, layer }
+        Ziggurat { x, step, f, inner }
     }
 
     /// Standard normals for all of `out`: first one word per draw (the fast path, accepted
     /// when the point falls in its layer's inner rectangle), then, in order, the further words
-    /// of the draws that did not (wedge test or tail, starting over on rejection). `rejected`
-    /// is scratch space.
+    /// of the draws that did not (wedge test or tail, starting over on rejection). `scratch`
+    /// is working space.
     #[inline(always)]
     pub(super) fn normals(&self, stream: &mut Words, out: &mut [f64], scratch: &mut Scratch) {
         let n = out.len();
-        scratch.step.resize(n, 0.0);
-        scratch.inner.resize(n, 0);
         scratch.words.resize(n, 0);
         scratch.outside.resize(n.next_multiple_of(8), 0);
         let mut done = 0;
@@ -170,28 +166,19 @@ impl Ziggurat {
             scratch.words[done..done + words.len()].copy_from_slice(words);
             done += words.len();
         }
-        // Three simple passes rather than one: the table lookups (which no SIMD instruction of
-        // the baseline can gather), then the arithmetic (which vectorises), then the few draws
-        // outside their layer's inner rectangle.
-        for ((&w, step), inner) in scratch
-            .words
-            .iter()
-            .zip(scratch.step.iter_mut())
-            .zip(scratch.inner.iter_mut())
-        {
-            (*step, *inner) = self.layer[(w & 0xff) as usize];
-        }
-        for ((((o, &w), &step), &inner), outside) in out
+        // One pass: where the kernel runs with AVX2 or AVX-512 (see `run_block`), the two table
+        // lookups become gathers and the whole pass vectorises; the baseline does them one by
+        // one. Then the few draws outside their layer's inner rectangle, in order.
+        for ((o, &w), outside) in out
             .iter_mut()
             .zip(&scratch.words)
-            .zip(&scratch.step)
-            .zip(&scratch.inner)
             .zip(scratch.outside.iter_mut())
         {
+            let layer = (w & 0xff) as usize;
             let j = (w >> 9) as i32;
-            let x = f64::from(j) * step;
+            let x = f64::from(j) * self.step[layer];
             let sign = u64::from(w & 0x100) << 55;
-            let inside = j < inner as i32;
+            let inside = j < self.inner[layer] as i32;
             *o = f64::from_bits(x.to_bits() | sign);
             *outside = u8::from(!inside);
         }
@@ -260,8 +247,7 @@ mod tests {
     fn the_inner_thresholds_match_the_float_test() {
         let z = Ziggurat::new();
         for i in 0..256 {
-            let (step, inner) = z.layer[i];
-            assert_eq!(step, z.step[i]);
+            let (step, inner) = (z.step[i], z.inner[i]);
             for j in [
                 inner.saturating_sub(2),
                 inner.saturating_sub(1),
@@ -278,8 +264,8 @@ mod tests {
             }
         }
         // The top layer has no inner rectangle; the others do.
-        assert_eq!(z.layer[255].1, 0);
-        assert!(z.layer[..255].iter().all(|&(_, k)| k > 0));
+        assert_eq!(z.inner[255], 0);
+        assert!(z.inner[..255].iter().all(|&k| k > 0));
     }
 
     #[test]
