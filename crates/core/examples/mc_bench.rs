@@ -2,8 +2,8 @@
 //! JSON that `bench/analysis_mc.py generate` writes, builds the criteria set and scores every
 //! unit through the engine, runs the simulation with 1 thread and with all threads (checking
 //! that both give identical results), and on one thread with the portable kernel only (no
-//! run-time selection of AVX2; checking that it gives identical results too), and prints the
-//! results and timings as JSON.
+//! run-time selection of AVX2 or AVX-512; checking that it gives identical results too), and
+//! prints the results and timings as JSON. `MC_RUNS` sets how many times each runs (7).
 //!
 //! `cargo run --release -p parindex-core --example mc_bench -- input.json`
 
