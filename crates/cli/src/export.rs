@@ -230,6 +230,7 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                     .map_err(failure)?
                     .into_iter()
                     .map(|e| SheetLine {
+                        not_applicable: e.counts_as_not_applicable(),
                         appraised: e.appraisal2_points.or(e.appraisal1_points),
                         appraiser_note: [e.appraisal1_note, e.appraisal2_note]
                             .into_iter()
@@ -238,7 +239,6 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                             .join(" — "),
                         code: e.code,
                         self_points: e.self_points,
-                        not_applicable: e.not_applicable,
                         unit_note: if e.explanation.is_empty() {
                             e.note
                         } else {

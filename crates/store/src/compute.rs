@@ -1,6 +1,7 @@
 //! A round's results from its sheets: each unit scored on its sub-criteria's final points
-//! (round-2 appraisal, else round-1, else self-assessed), bonus and penalty as appraised, ranked
-//! per group with the change against last year's published results.
+//! (round-2 appraisal, else round-1, else self-assessed; a "not applicable" claim stands unless an
+//! appraiser gave points), bonus and penalty as appraised, ranked per group with the change
+//! against last year's published results.
 
 use crate::sheets::ProposalKind;
 use crate::{Db, Error, Result};
@@ -37,7 +38,7 @@ impl Db {
                 .map(|&i| {
                     let code = set.nodes[i].code.to_string();
                     match by_code.get(code.as_str()) {
-                        Some(e) if e.not_applicable => Score::NotApplicable,
+                        Some(e) if e.counts_as_not_applicable() => Score::NotApplicable,
                         Some(e) => Score::Points(e.final_points().unwrap_or(Decimal::ZERO)),
                         None => Score::Points(Decimal::ZERO),
                     }

@@ -176,6 +176,14 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Whether the unit's claim that the sub-criterion does not apply stands: it does until an
+    /// appraiser gives the sub-criterion points, which overturns the claim (the sub-criterion
+    /// then counts those points against its full maximum). An appraiser confirms the claim by
+    /// giving no points.
+    pub fn counts_as_not_applicable(&self) -> bool {
+        self.not_applicable && self.appraisal1_points.is_none() && self.appraisal2_points.is_none()
+    }
+
     /// The points that count: round-2 appraisal, else round-1, else the self-assessment.
     pub fn final_points(&self) -> Option<Decimal> {
         self.appraisal2_points

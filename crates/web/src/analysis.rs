@@ -97,7 +97,7 @@ pub async fn unit(db: &Db, year: i32, unit: &str) -> Result<UnitAnalysis> {
                 // Nothing on the sheet: the round's results count 0, and so does the planner.
                 return (String::new(), Some(Decimal::ZERO));
             };
-            if e.not_applicable {
+            if e.counts_as_not_applicable() {
                 return ("na".to_string(), None);
             }
             let max = node.max_for(level);

@@ -271,7 +271,11 @@ pub struct EntryView {
     pub rule: Option<String>,
     pub declared: String,
     pub self_points: Option<String>,
+    /// The unit declared the sub-criterion not applicable.
     pub not_applicable: bool,
+    /// That claim stands: no appraiser has given the sub-criterion points (points overturn it,
+    /// and the sub-criterion counts against its full maximum).
+    pub not_applicable_stands: bool,
     pub note: String,
     pub appraisal1_points: Option<String>,
     pub appraisal1_note: String,
@@ -298,6 +302,7 @@ impl EntryView {
             declared: e.declared.clone(),
             self_points: opt_dec(e.self_points),
             not_applicable: e.not_applicable,
+            not_applicable_stands: e.counts_as_not_applicable(),
             note: e.note.clone(),
             appraisal1_points: opt_dec(e.appraisal1_points),
             appraisal1_note: e.appraisal1_note.clone(),

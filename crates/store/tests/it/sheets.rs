@@ -531,3 +531,58 @@ async fn concurrent_writers_keep_one_chain_and_one_winner() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_appraisers_points_overturn_a_not_applicable_claim() {
+    each_backend(async |t| {
+        let db = &t.db;
+        let officer = by("snv.officer");
+        seed_open(db).await;
+        let na = EntryKey::new(2019, "SNV", "1.1.2");
+        db.save_self_assessment(&na, 0, "na", "không có nhiệm vụ", &officer)
+            .await
+            .unwrap();
+        db.save_self_assessment(&EntryKey::new(2019, "SNV", "1.1.1"), 0, "có", "", &officer)
+            .await
+            .unwrap();
+        let snv = async || {
+            let results = db.round_results(2019).await.unwrap();
+            let score = results[0]
+                .scores
+                .iter()
+                .find(|s| s.unit == "SNV")
+                .unwrap()
+                .clone();
+            (score.max, score.total)
+        };
+        // The claim stands: 1.1.2 (2 points) leaves the maximum of 10.
+        assert!(db.entry(&na).await.unwrap().counts_as_not_applicable());
+        assert_eq!(snv().await, (d("8"), d("2")));
+
+        let a = by("appraiser");
+        let s = db.sheet(2019, "SNV").await.unwrap();
+        let s = db
+            .transition(2019, "SNV", s.version, SheetState::Submitted, &officer)
+            .await
+            .unwrap();
+        db.transition(2019, "SNV", s.version, SheetState::Appraisal1, &a)
+            .await
+            .unwrap();
+        // The appraiser does not accept it: 1 point of 2, and the maximum is 10 again.
+        let e = db
+            .save_appraisal(
+                &na,
+                AppraisalRound::First,
+                1,
+                d("1"),
+                "đơn vị có nhiệm vụ này",
+                &a,
+            )
+            .await
+            .unwrap();
+        assert!(e.not_applicable, "the unit's claim is kept on record");
+        assert!(!e.counts_as_not_applicable());
+        assert_eq!(snv().await, (d("10"), d("3")));
+    })
+    .await;
+}

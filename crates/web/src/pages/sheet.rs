@@ -576,7 +576,7 @@ fn summary(lang: Locale, data: &Loaded) -> Summary {
                 s.filled += 1;
             }
         }
-        if e.is_some_and(|e| e.not_applicable) {
+        if e.is_some_and(|e| e.counts_as_not_applicable()) {
             continue;
         }
         max += node.max_for(level);
