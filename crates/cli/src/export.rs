@@ -224,7 +224,7 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                 let (_, db, _) = store.open().await?;
                 let sheet = db.sheet(year, &unit).await.map_err(failure)?;
                 let set = db.criteria_set(year, &sheet.group).await.map_err(failure)?;
-                let lines = db
+                let mut lines: Vec<SheetLine> = db
                     .entries(year, &unit)
                     .await
                     .map_err(failure)?
@@ -246,6 +246,32 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                         },
                     })
                     .collect();
+                // Survey-derived sub-criteria that a closed survey supplies count its points,
+                // as in the round's results.
+                for p in db.survey_points(year, &unit).await.map_err(failure)? {
+                    let (Some(value), Some(points)) = (p.value, p.points) else {
+                        continue;
+                    };
+                    let note = format!(
+                        "{} {} %",
+                        locale.pick("Kết quả điều tra xã hội học:", "Survey result:"),
+                        locale.decimal(value.round_dp(2), 2)
+                    );
+                    let i = match lines.iter().position(|l| l.code == p.code) {
+                        Some(i) => i,
+                        None => {
+                            lines.push(SheetLine {
+                                code: p.code.clone(),
+                                ..Default::default()
+                            });
+                            lines.len() - 1
+                        }
+                    };
+                    let line = &mut lines[i];
+                    line.appraised = Some(points);
+                    line.not_applicable = false;
+                    line.appraiser_note = note;
+                }
                 let data = ScoreSheet {
                     year,
                     unit_name: sheet.unit_name,

@@ -15,6 +15,7 @@ use parindex_core::rules::{Rule, Score};
 use parindex_core::set::CriteriaSet;
 use parindex_store::Db;
 use parindex_store::compute::SetResults;
+use parindex_store::survey::SurveyState;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use std::collections::BTreeMap;
@@ -84,6 +85,7 @@ pub async fn unit(db: &Db, year: i32, unit: &str) -> Result<UnitAnalysis> {
         .cloned()
         .ok_or_else(|| no_group(year, &sheet.group))?;
     let entries = db.entries(year, unit).await?;
+    let survey = db.survey_indicator_values(year, unit).await?;
     let by_code: BTreeMap<&str, &parindex_store::sheets::Entry> =
         entries.iter().map(|e| (e.code.as_str(), e)).collect();
     let level = sheet.level.as_deref();
@@ -93,6 +95,13 @@ pub async fn unit(db: &Db, year: i32, unit: &str) -> Result<UnitAnalysis> {
         .iter()
         .map(|&i| {
             let node = &g.set.nodes[i];
+            // A survey result the round's results count: declared as such, so that the
+            // planner's survey steps start from it.
+            if let Some(Rule::Survey { indicator, .. }) = &node.rule
+                && let Some(value) = survey.get(indicator)
+            {
+                return (value.normalize().to_string(), None);
+            }
             let Some(e) = by_code.get(node.code.to_string().as_str()) else {
                 // Nothing on the sheet: the round's results count 0, and so does the planner.
                 return (String::new(), Some(Decimal::ZERO));
@@ -180,33 +189,43 @@ impl UnitAnalysis {
 }
 
 /// The survey's estimates per unit and indicator (rate and design-based standard error, in
-/// percent), from every survey of the round: `<prefix>.overall` and `<prefix>.element.<n>`.
+/// percent), from the round's closed surveys, the ones the round's results count:
+/// `<prefix>.overall` and `<prefix>.element.<n>`. The rate is the exact result the results use,
+/// so that the simulation's deterministic ranking is the round's.
 pub async fn survey_estimates(
     db: &Db,
     year: i32,
 ) -> Result<BTreeMap<String, BTreeMap<String, SurveyEstimate>>> {
+    let exact = db.survey_results_for_index(year).await?;
     let mut out: BTreeMap<String, BTreeMap<String, SurveyEstimate>> = BTreeMap::new();
     for s in db.surveys(year).await? {
+        if s.state != SurveyState::Closed {
+            continue;
+        }
         let report = db.survey_report(year, &s.code).await?;
         let prefix = &s.settings.indicator_prefix;
         for u in &report.units {
-            let est = |e: &parindex_core::survey_stats::Estimate| -> Option<SurveyEstimate> {
-                if e.n == 0 || !e.value.is_finite() || !e.se.is_finite() {
-                    return None;
-                }
-                Some(SurveyEstimate::Rate {
-                    rate: Decimal::from_f64(e.value)?.round_dp(6),
-                    se: Decimal::from_f64(e.se)?.round_dp(6),
-                })
+            let Some(rates) = exact.get(&u.unit) else {
+                continue;
             };
             let map = out.entry(u.unit.clone()).or_default();
-            if let Some(e) = est(&u.official.overall) {
-                map.insert(format!("{prefix}.overall"), e);
-            }
-            for el in &u.official.elements {
-                if let Some(e) = est(&el.estimate) {
-                    map.insert(format!("{prefix}.element.{}", el.code), e);
+            let mut add = |indicator: String, e: &parindex_core::survey_stats::Estimate| {
+                if let Some(&rate) = rates.get(&indicator)
+                    && e.se.is_finite()
+                    && let Some(se) = Decimal::from_f64(e.se)
+                {
+                    map.insert(
+                        indicator,
+                        SurveyEstimate::Rate {
+                            rate,
+                            se: se.round_dp(6),
+                        },
+                    );
                 }
+            };
+            add(format!("{prefix}.overall"), &u.official.overall);
+            for el in &u.official.elements {
+                add(format!("{prefix}.element.{}", el.code), &el.estimate);
             }
         }
     }

@@ -4,7 +4,7 @@
 //! per group with rank intervals; segment breakdowns; and the link to the PAR Index.
 
 use super::tally::{Layout, Tally};
-use super::{SurveyContext, SurveySettings};
+use super::{SurveyContext, SurveySettings, SurveyState};
 use crate::db::{Db, q};
 use crate::{Error, Result};
 use parindex_core::rules::{Rule, Score};
@@ -357,43 +357,68 @@ impl Db {
             .collect())
     }
 
-    /// The survey results a unit supplies to the PAR Index, by indicator name: for each survey of
-    /// the round, `<prefix>.overall` and `<prefix>.element.<n>` (prefix `sipas` by default), in
-    /// percent, exact, from accepted responses only. An element without valid answers (and then
-    /// the overall) is left out.
+    /// The survey results that feed the PAR Index, per unit code and indicator name: for each
+    /// **closed** survey of the round (an open survey's running figures never count),
+    /// `<prefix>.overall` and `<prefix>.element.<n>` (prefix `sipas` by default), in percent,
+    /// exact, from accepted responses only. An element without valid answers (and then the
+    /// overall) is left out.
+    pub async fn survey_results_for_index(
+        &self,
+        year: i32,
+    ) -> Result<BTreeMap<String, BTreeMap<String, Decimal>>> {
+        let mut out: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
+        for s in self.surveys(year).await? {
+            if s.state != SurveyState::Closed {
+                continue;
+            }
+            let ctx = self.survey_context(year, &s.code).await?;
+            let code_of: HashMap<i64, &str> = ctx
+                .unit_ids
+                .iter()
+                .map(|(code, &id)| (id, code.as_str()))
+                .collect();
+            let rows = self
+                .fetch_all(
+                    q(
+                        "SELECT unit_id, respondents, items, sums, cross_products, expectations \
+                       FROM survey_stats \
+                       WHERE survey_id = $1 AND segment = '' AND bucket = 'accepted'",
+                    )
+                    .bind(ctx.survey.id),
+                )
+                .await?;
+            let prefix = &ctx.survey.settings.indicator_prefix;
+            for row in &rows {
+                let Some(&unit) = code_of.get(&row.i64("unit_id")?) else {
+                    continue;
+                };
+                let t = Tally::from_row(&ctx.layout, row)?;
+                let (elements, overall) = exact_indices(&t, &ctx);
+                let values = out.entry(unit.to_string()).or_default();
+                for (el, v) in ctx.questionnaire.elements.iter().zip(elements) {
+                    if let Some(v) = v {
+                        values.insert(format!("{prefix}.element.{}", el.code), v);
+                    }
+                }
+                if let Some(v) = overall {
+                    values.insert(format!("{prefix}.overall"), v);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Db::survey_results_for_index`] of one unit.
     pub async fn survey_indicator_values(
         &self,
         year: i32,
         unit: &str,
     ) -> Result<BTreeMap<String, Decimal>> {
-        let mut out = BTreeMap::new();
-        for s in self.surveys(year).await? {
-            let ctx = self.survey_context(year, &s.code).await?;
-            let Some(&unit_id) = ctx.unit_ids.get(unit) else {
-                continue;
-            };
-            let row = self
-                .fetch_optional(
-                    q("SELECT respondents, items, sums, cross_products, expectations FROM survey_stats \
-                       WHERE survey_id = $1 AND unit_id = $2 AND segment = '' AND bucket = 'accepted'")
-                    .bind(ctx.survey.id)
-                    .bind(unit_id),
-                )
-                .await?;
-            let Some(row) = row else { continue };
-            let t = Tally::from_row(&ctx.layout, &row)?;
-            let (elements, overall) = exact_indices(&t, &ctx);
-            let prefix = &ctx.survey.settings.indicator_prefix;
-            for (el, v) in ctx.questionnaire.elements.iter().zip(elements) {
-                if let Some(v) = v {
-                    out.insert(format!("{prefix}.element.{}", el.code), v);
-                }
-            }
-            if let Some(v) = overall {
-                out.insert(format!("{prefix}.overall"), v);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .survey_results_for_index(year)
+            .await?
+            .remove(unit)
+            .unwrap_or_default())
     }
 
     /// The points of every survey-derived sub-criterion of the unit's criteria set, from its
@@ -405,29 +430,18 @@ impl Db {
         let mut out = Vec::new();
         for &i in set.leaves() {
             let node = &set.nodes[i];
-            let Some(rule @ Rule::Survey { indicator, .. }) = &node.rule else {
+            let Some(Rule::Survey { indicator, .. }) = &node.rule else {
                 continue;
             };
-            let max = node.max_for(u.level.as_deref());
-            let value = values.get(indicator).copied();
-            let points = match value {
-                Some(v) => match rule.score(&v.to_string(), max, false) {
-                    Ok(Score::Points(p)) => Some(p),
-                    Ok(Score::NotApplicable) => None,
-                    Err(e) => {
-                        return Err(Error::Corrupt(format!(
-                            "survey value {v} for {}: {}",
-                            node.code, e.en
-                        )));
-                    }
-                },
-                None => None,
+            let points = match crate::compute::survey_score(node, u.level.as_deref(), &values)? {
+                Some(Score::Points(p)) => Some(p),
+                _ => None,
             };
             out.push(SurveyPoints {
                 code: node.code.to_string(),
                 indicator: indicator.clone(),
-                value,
-                max,
+                value: values.get(indicator).copied(),
+                max: node.max_for(u.level.as_deref()),
                 points,
             });
         }

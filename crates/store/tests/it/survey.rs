@@ -3,6 +3,7 @@
 //! recompute, reports and the link to the PAR Index.
 
 use crate::harness::{TestDb, by, each_backend, seed_round, sets_dir};
+use parindex_core::rules::Score;
 use parindex_store::survey::{
     Decision, Flag, IngestOptions, RawResponse, ResponseStatus, SurveyContext, SurveySettings,
     SurveyState, spawn_ingest, validate,
@@ -805,6 +806,30 @@ async fn reports_rankings_and_the_par_index_link() {
         assert_eq!(snv.official.items[0].counts, [0, 0, 1, 0, 1, 1]);
         assert!((snv.official.items[0].estimate.value - 200.0 / 3.0).abs() < 1e-9);
         assert!(snv.official.small_sample);
+        // The PAR Index takes a survey's results only once it is closed: while it is open, the
+        // survey-derived sub-criterion 2.1.1 keeps the sheet's points (none: 0).
+        assert!(
+            db.survey_indicator_values(2019, "SNV")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        db.open_round(2019, &by("admin")).await.unwrap();
+        let survey_leaf = async || {
+            let computed = db.round_results(2019).await.unwrap();
+            let set = &computed[0].set;
+            let pos = set
+                .leaves()
+                .iter()
+                .position(|&i| set.nodes[i].code.to_string() == "2.1.1")
+                .unwrap();
+            let snv = computed[0].scores.iter().find(|s| s.unit == "SNV").unwrap();
+            snv.leaf_scores[pos]
+        };
+        assert_eq!(survey_leaf().await, Score::Points(Decimal::ZERO));
+        db.set_survey_state(2019, Q22, SurveyState::Closed, &by("admin"))
+            .await
+            .unwrap();
         // Element 1 = items 1.1–1.4 (k = 0..3): satisfied 2+3+2 = 7... computed exactly below.
         let values = db.survey_indicator_values(2019, "SNV").await.unwrap();
         let e1 = values["sipas.element.1"];
@@ -840,6 +865,8 @@ async fn reports_rankings_and_the_par_index_link() {
             pts[0].points,
             Some(Decimal::from(4) * (overall / Decimal::ONE_HUNDRED))
         );
+        // …and the round's results count them.
+        assert_eq!(survey_leaf().await, Score::Points(pts[0].points.unwrap()));
         // Serialises for the JSON API.
         let json = serde_json::to_string(&rep).unwrap();
         assert!(json.contains("\"with_quarantined\""));

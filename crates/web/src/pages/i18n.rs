@@ -251,6 +251,11 @@ const CATALOGUE: &[Entry] = &[
         "Lấy từ kết quả điều tra xã hội học",
         "Comes from the survey",
     ),
+    (
+        "sheet.survey_result",
+        "Kết quả điều tra xã hội học:",
+        "Survey result:",
+    ),
     ("sheet.note", "Ghi chú, giải thích", "Note"),
     (
         "sheet.explained_mark",

@@ -20,11 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use parindex_core::locale::Locale;
-use parindex_core::rules::Rule;
+use parindex_core::rules::{Rule, Score};
 use parindex_core::set::{CriteriaSet, Node};
 use parindex_core::text::fold;
 use parindex_store::Timestamp;
 use parindex_store::audit::AuditEntry;
+use parindex_store::compute::survey_score;
 use parindex_store::evidence::{Evidence, Stage};
 use parindex_store::rounds::{Phase, Round};
 use parindex_store::sheets::{
@@ -34,7 +35,7 @@ use parindex_store::users::Role;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -61,6 +62,10 @@ pub(crate) struct Loaded {
     pub set: Arc<CriteriaSet>,
     /// Every sub-criterion in code order, and the evidence.
     pub content: Arc<SheetContent>,
+    /// The unit's results from the round's closed surveys, by indicator: they give the
+    /// survey-derived sub-criteria their points (not cached with the content: closing a survey
+    /// does not change the sheet).
+    pub survey: BTreeMap<String, Decimal>,
 }
 
 impl Loaded {
@@ -103,20 +108,23 @@ pub(crate) async fn load(
         Ok::<_, parindex_store::Error>((round, set))
     };
     if let Some(content) = cache.content(year, unit, sheet.version) {
-        let (round, set) = round_and_set.await?;
+        let ((round, set), survey) =
+            tokio::try_join!(round_and_set, db.survey_indicator_values(year, unit))?;
         return Ok(Loaded {
             sheet,
             round,
             set,
             content,
+            survey,
         });
     }
     // Independent reads at once (SQLite in WAL mode reads in parallel).
-    let ((round, set), entries, evidence, proposals) = tokio::try_join!(
+    let ((round, set), entries, evidence, proposals, survey) = tokio::try_join!(
         round_and_set,
         db.entries(year, unit),
         db.evidence_of(year, unit),
-        db.proposals(year, unit)
+        db.proposals(year, unit),
+        db.survey_indicator_values(year, unit)
     )?;
     let content = Arc::new(SheetContent {
         entries,
@@ -132,7 +140,23 @@ pub(crate) async fn load(
         round,
         set,
         content,
+        survey,
     })
+}
+
+impl Loaded {
+    /// A survey-derived sub-criterion's survey result (percent) and points, when the round's
+    /// closed surveys supply its indicator for the unit.
+    pub(crate) fn survey_points(&self, node: &Node) -> Option<(Decimal, Decimal)> {
+        let Some(Rule::Survey { indicator, .. }) = &node.rule else {
+            return None;
+        };
+        let value = *self.survey.get(indicator)?;
+        match survey_score(node, self.sheet.level.as_deref(), &self.survey) {
+            Ok(Some(Score::Points(p))) => Some((value, p)),
+            _ => None,
+        }
+    }
 }
 
 /// What the unit fills in, against what appraisers decide: the two ways a sheet is shown.
@@ -427,7 +451,18 @@ pub(crate) fn rows(l: &Locale, data: &Loaded, area: &str, rights: &Rights, base:
         }
         let e = by_code.get(code.as_str()).copied().unwrap_or(&empty);
         let f = files.remove(code.as_str()).unwrap_or_default();
-        out.push(row(lang, node, e, level, f, rights, base));
+        let mut r = row(lang, node, e, level, f, rights, base);
+        if let Some((value, points)) = data.survey_points(node) {
+            // The survey decides: its result and points, not open to editing.
+            r.declared_label = format!(
+                "{} {} %",
+                i18n::t(lang, "sheet.survey_result"),
+                lang.decimal(value.round_dp(2), 2)
+            );
+            r.self_points = fmt::pts(lang, points);
+            r.editable = false;
+        }
+        out.push(r);
     }
     out
 }
@@ -575,6 +610,13 @@ fn summary(lang: Locale, data: &Loaded) -> Summary {
             if e.is_some_and(|e| e.version > 0 && !e.declared.trim().is_empty()) {
                 s.filled += 1;
             }
+        }
+        if let Some((_, points)) = data.survey_points(node) {
+            max += node.max_for(level);
+            own += points;
+            a1 += points;
+            fin += points;
+            continue;
         }
         if e.is_some_and(|e| e.counts_as_not_applicable()) {
             continue;

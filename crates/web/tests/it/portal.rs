@@ -511,52 +511,14 @@ async fn a_unit_profile_shows_its_survey_elements() {
             "{en}"
         );
 
-        let toml =
-            std::fs::read_to_string(crate::harness::sets_dir().join("sipas-2017-22.survey.toml"))
-                .unwrap();
-        let actor = parindex_store::Actor::new("sonoivu");
-        db.create_survey(
-            2018,
-            "sipas-2017-22.survey.toml",
-            &toml,
-            &Default::default(),
-            &actor,
-        )
-        .await
-        .unwrap();
-        let ctx = db.survey_context(2018, "sipas-2017-22").await.unwrap();
-        let levels = ["5", "4", "4", "3", "2"];
-        let mut batch = Vec::new();
-        for k in 0..12 {
-            let raw = parindex_store::survey::RawResponse {
-                unit: "skhcn".into(),
-                channel: "counter".into(),
-                answers: crate::survey::items()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.clone(), levels[(i + k) % levels.len()].to_string()))
-                    .collect(),
-                ..Default::default()
-            };
-            batch.push(parindex_store::survey::validate(&ctx, &raw).unwrap());
-        }
-        for r in db.write_responses(&batch).await.unwrap() {
-            r.unwrap();
-        }
+        crate::survey::demo_responses(db, 2018, "skhcn", 12).await;
         // Open: not on the public profile yet.
         let page = anon.get("/ho-so-don-vi/skhcn").await.text();
         assert!(
             !page.contains("chart-survey"),
             "an open survey is not public"
         );
-        db.set_survey_state(
-            2018,
-            "sipas-2017-22",
-            parindex_store::survey::SurveyState::Closed,
-            &actor,
-        )
-        .await
-        .unwrap();
+        crate::survey::close_demo_survey(db, 2018).await;
         let page = anon.get("/ho-so-don-vi/skhcn").await;
         assert_eq!(page.status, 200);
         let html = page.text();

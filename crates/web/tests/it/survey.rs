@@ -13,6 +13,53 @@ pub const BASE: &str = "/api/survey/2019/sipas-2017-22";
 pub const PAGE: &str = "/khao-sat/2019/sipas-2017-22";
 
 /// The 22 items of the bundled 2017–2020 questionnaire, in order.
+/// Creates the round's survey on the bundled 22-item questionnaire and stores `n` responses
+/// for `unit` (answers cycling through 5, 4, 4, 3, 2), leaving the survey open.
+pub async fn demo_responses(db: &parindex_store::Db, year: i32, unit: &str, n: usize) {
+    let toml = std::fs::read_to_string(sets_dir().join("sipas-2017-22.survey.toml")).unwrap();
+    let actor = parindex_store::Actor::new("sonoivu");
+    db.create_survey(
+        year,
+        "sipas-2017-22.survey.toml",
+        &toml,
+        &Default::default(),
+        &actor,
+    )
+    .await
+    .unwrap();
+    let ctx = db.survey_context(year, "sipas-2017-22").await.unwrap();
+    let levels = ["5", "4", "4", "3", "2"];
+    let mut batch = Vec::new();
+    for k in 0..n {
+        let raw = parindex_store::survey::RawResponse {
+            unit: unit.into(),
+            channel: "counter".into(),
+            answers: items()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), levels[(i + k) % levels.len()].to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        batch.push(parindex_store::survey::validate(&ctx, &raw).unwrap());
+    }
+    for r in db.write_responses(&batch).await.unwrap() {
+        r.unwrap();
+    }
+}
+
+/// Closes the round's survey on the bundled 22-item questionnaire.
+pub async fn close_demo_survey(db: &parindex_store::Db, year: i32) {
+    db.set_survey_state(
+        year,
+        "sipas-2017-22",
+        parindex_store::survey::SurveyState::Closed,
+        &parindex_store::Actor::new("sonoivu"),
+    )
+    .await
+    .unwrap();
+}
+
 pub fn items() -> Vec<String> {
     let toml = std::fs::read_to_string(sets_dir().join("sipas-2017-22.survey.toml")).unwrap();
     parindex_core::questionnaire::parse_questionnaire("q", &toml)

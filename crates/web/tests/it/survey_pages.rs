@@ -2,12 +2,14 @@
 //! (progress against quota, element indices with intervals as SVG, with and without quarantined
 //! responses, rankings), the review queue (a refusal shown on its row, a release recorded), the
 //! token sheet download, the import with per-row problems in place, closing the survey; and who
-//! may see them.
+//! may see them. A closed survey's results give the PAR Index sheet its survey-derived points.
 
 use crate::harness::{Body, Client, Res, each_backend};
 use crate::survey::{BASE, CODE, items, response, with_survey};
+use parindex_core::rules::Score;
 use parindex_store::Actor;
 use parindex_store::survey::{ResponseStatus, SurveyState};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 const PAGES: &str = "/ky/2019/khao-sat";
@@ -242,6 +244,76 @@ async fn the_secretariat_runs_a_survey_from_its_pages() {
         let res = app.client().get(DASH).await;
         assert_eq!(res.status, 303);
         assert!(sec.get("/ky/2019/khao-sat/khong-co").await.status == 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_closed_survey_gives_the_sheet_its_survey_derived_points() {
+    crate::pages::each_demo(async |app: &crate::pages::DemoApp| {
+        let db = app.db();
+        let sec = app.login("sonoivu").await;
+        let page = "/ky/2019/phieu/skhcn?linh-vuc=9";
+        let leaf = async |code: &str| {
+            let computed = db.round_results(2019).await.unwrap();
+            let r = computed
+                .iter()
+                .find(|r| r.scores.iter().any(|s| s.unit == "skhcn"))
+                .unwrap();
+            let pos = r
+                .set
+                .leaves()
+                .iter()
+                .position(|&i| r.set.nodes[i].code.to_string() == code)
+                .unwrap();
+            let score = r.scores.iter().find(|s| s.unit == "skhcn").unwrap();
+            (score.leaf_scores[pos], score.total)
+        };
+        let (typed, total_before) = leaf("9.1.1").await;
+        assert!(
+            !sec.get(page)
+                .await
+                .text()
+                .contains("Kết quả điều tra xã hội học")
+        );
+
+        // An open survey changes nothing.
+        crate::survey::demo_responses(db, 2019, "skhcn", 12).await;
+        assert_eq!(leaf("9.1.1").await, (typed, total_before));
+        assert!(
+            !sec.get(page)
+                .await
+                .text()
+                .contains("Kết quả điều tra xã hội học")
+        );
+
+        // Closed: element 1's result gives 9.1.1 (4 points × rate) on the sheet and in the results.
+        crate::survey::close_demo_survey(db, 2019).await;
+        let points = db.survey_points(2019, "skhcn").await.unwrap();
+        let p = points.iter().find(|p| p.code == "9.1.1").unwrap();
+        let (value, got) = (p.value.unwrap(), p.points.unwrap());
+        assert_eq!(got, Decimal::from(4) * (value / Decimal::ONE_HUNDRED));
+        let (score, total_after) = leaf("9.1.1").await;
+        assert_eq!(score, Score::Points(got));
+        assert_ne!(
+            Score::Points(got),
+            typed,
+            "the survey, not the typed points"
+        );
+        assert_ne!(total_after, total_before);
+        let html = sec.get(page).await.text();
+        let shown = format!(
+            "Kết quả điều tra xã hội học: {} %",
+            value.round_dp(2).to_string().replace('.', ",")
+        );
+        assert!(html.contains(&shown), "{shown}: {html}");
+        let en = app
+            .login("thamdinh")
+            .await
+            .get(&format!("{page}&lang=en"))
+            .await
+            .text();
+        assert!(en.contains("Survey result:"), "{en}");
     })
     .await;
 }
