@@ -389,10 +389,36 @@ impl From<&Evidence> for EvidenceView {
     }
 }
 
+/// A survey-derived sub-criterion of a sheet and what the round's closed surveys give it.
+#[derive(Serialize, ToSchema)]
+pub struct SurveyPointsView {
+    pub code: String,
+    pub indicator: String,
+    /// The unit's result (percent), once a closed survey of the round supplies it.
+    pub value: Option<String>,
+    pub max: String,
+    /// The points that count when `value` is given, instead of the sheet's.
+    pub points: Option<String>,
+}
+
+impl From<&parindex_store::survey::SurveyPoints> for SurveyPointsView {
+    fn from(p: &parindex_store::survey::SurveyPoints) -> Self {
+        SurveyPointsView {
+            code: p.code.clone(),
+            indicator: p.indicator.clone(),
+            value: opt_dec(p.value),
+            max: dec(p.max),
+            points: opt_dec(p.points),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SheetView {
     pub sheet: SheetSummary,
     pub entries: Vec<EntryView>,
+    /// The survey-derived sub-criteria with the survey's results and points.
+    pub survey: Vec<SurveyPointsView>,
     pub proposals: Vec<ProposalView>,
     pub evidence: Vec<EvidenceView>,
     pub deadlines: Vec<DeadlineView>,

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::extract::{Json, Path};
 use crate::views::{
     AuditView, DeadlineView, EntryView, ErrorBody, EvidenceView, ProposalView, SheetSummary,
-    SheetView,
+    SheetView, SurveyPointsView,
 };
 use axum::extract::State;
 use parindex_store::rounds::Phase;
@@ -57,12 +57,14 @@ pub(crate) async fn sheet_view(state: &AppState, sheet: &Sheet) -> Result<SheetV
     let proposals = db.proposals(sheet.year, &sheet.unit).await?;
     let evidence = db.evidence_of(sheet.year, &sheet.unit).await?;
     let round = db.round(sheet.year).await?;
+    let survey = db.survey_points(sheet.year, &sheet.unit).await?;
     Ok(SheetView {
         sheet: SheetSummary::from(sheet),
         entries: entries
             .iter()
             .map(|e| EntryView::new(e, set.node(&e.code), level))
             .collect(),
+        survey: survey.iter().map(SurveyPointsView::from).collect(),
         proposals: proposals.iter().map(ProposalView::from).collect(),
         evidence: evidence.iter().map(EvidenceView::from).collect(),
         deadlines: round

@@ -314,6 +314,17 @@ async fn a_closed_survey_gives_the_sheet_its_survey_derived_points() {
             .await
             .text();
         assert!(en.contains("Survey result:"), "{en}");
+        // The sheet's JSON says the same.
+        let json: Value =
+            serde_json::from_str(&sec.get("/api/rounds/2019/sheets/skhcn").await.text()).unwrap();
+        let row = json["survey"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "9.1.1")
+            .unwrap();
+        assert_eq!(row["indicator"], "sipas.element.1");
+        assert_eq!(row["points"], got.normalize().to_string());
     })
     .await;
 }
