@@ -3,7 +3,8 @@
 //! draft (a set can change only while its round is a draft, and a round never goes back to
 //! draft); and a sheet's entries and evidence under the sheet's version, which the store changes
 //! in the same transaction as every change to the sheet, its entries, proposals and evidence, so
-//! a version names one content; the portal home's news, calendar and links for two seconds.
+//! a version names one content; the portal home's news, calendar and links, and the results of a
+//! round's closed surveys (which give survey-derived sub-criteria their points), for two seconds.
 //! What a page shows of a round or the portal home may lag a change by two seconds;
 //! every write still goes through the API, which reads the database.
 
@@ -12,7 +13,8 @@ use parindex_store::Db;
 use parindex_store::evidence::Evidence;
 use parindex_store::rounds::{Round, RoundState};
 use parindex_store::sheets::{Entry, Proposal};
-use std::collections::HashMap;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,7 +29,11 @@ struct Inner {
     sets: Mutex<HashMap<(i32, String), Arc<CriteriaSet>>>,
     sheets: Mutex<HashMap<(i32, String), Versioned>>,
     home: Mutex<Option<(Instant, Arc<PortalHome>)>>,
+    survey: Mutex<HashMap<i32, (Instant, Arc<SurveyResults>)>>,
 }
+
+/// Per unit code, per indicator: the round's closed surveys' results (`Db::survey_results_for_index`).
+pub(crate) type SurveyResults = BTreeMap<String, BTreeMap<String, Decimal>>;
 
 /// What the portal home shows, as read from the store (formatted per request and language).
 pub(crate) struct PortalHome {
@@ -63,6 +69,25 @@ impl Cache {
         if let Ok(mut h) = self.0.home.lock() {
             *h = Some((Instant::now(), home));
         }
+    }
+
+    /// The results of the round's closed surveys, at most two seconds old.
+    pub async fn survey_results(
+        &self,
+        db: &Db,
+        year: i32,
+    ) -> parindex_store::Result<Arc<SurveyResults>> {
+        if let Ok(map) = self.0.survey.lock()
+            && let Some((at, r)) = map.get(&year)
+            && at.elapsed() < ROUND_TTL
+        {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(db.survey_results_for_index(year).await?);
+        if let Ok(mut map) = self.0.survey.lock() {
+            map.insert(year, (Instant::now(), r.clone()));
+        }
+        Ok(r)
     }
 
     /// The round, at most two seconds old.

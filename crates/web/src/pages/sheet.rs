@@ -63,8 +63,8 @@ pub(crate) struct Loaded {
     /// Every sub-criterion in code order, and the evidence.
     pub content: Arc<SheetContent>,
     /// The unit's results from the round's closed surveys, by indicator: they give the
-    /// survey-derived sub-criteria their points (not cached with the content: closing a survey
-    /// does not change the sheet).
+    /// survey-derived sub-criteria their points (not cached with the content, since closing a
+    /// survey does not change the sheet, but for two seconds like the round).
     pub survey: BTreeMap<String, Decimal>,
 }
 
@@ -109,7 +109,8 @@ pub(crate) async fn load(
     };
     if let Some(content) = cache.content(year, unit, sheet.version) {
         let ((round, set), survey) =
-            tokio::try_join!(round_and_set, db.survey_indicator_values(year, unit))?;
+            tokio::try_join!(round_and_set, cache.survey_results(db, year))?;
+        let survey = survey.get(unit).cloned().unwrap_or_default();
         return Ok(Loaded {
             sheet,
             round,
@@ -124,8 +125,9 @@ pub(crate) async fn load(
         db.entries(year, unit),
         db.evidence_of(year, unit),
         db.proposals(year, unit),
-        db.survey_indicator_values(year, unit)
+        cache.survey_results(db, year)
     )?;
+    let survey = survey.get(unit).cloned().unwrap_or_default();
     let content = Arc::new(SheetContent {
         entries,
         evidence,

@@ -289,6 +289,8 @@ async fn a_closed_survey_gives_the_sheet_its_survey_derived_points() {
 
         // Closed: element 1's result gives 9.1.1 (4 points × rate) on the sheet and in the results.
         crate::survey::close_demo_survey(db, 2019).await;
+        // Pages keep a round's survey results for two seconds (pages/cache.rs).
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
         let points = db.survey_points(2019, "skhcn").await.unwrap();
         let p = points.iter().find(|p| p.code == "9.1.1").unwrap();
         let (value, got) = (p.value.unwrap(), p.points.unwrap());
