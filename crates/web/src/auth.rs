@@ -152,6 +152,21 @@ impl Caller {
         self.is(Role::UnitOfficer) && self.user.unit.as_deref() == Some(unit)
     }
     /// Assigned to appraise this area (`None`: any area) of a group in a round.
+    /// Whether the caller appraises this sheet (its group, and `area` if given): never a sheet
+    /// of the caller's own unit, whatever the assignment.
+    pub fn appraises_sheet(
+        &self,
+        sheet: &parindex_store::sheets::Sheet,
+        area: Option<&str>,
+    ) -> bool {
+        self.appraises(sheet.year, &sheet.group, area) && !self.of_unit(&sheet.unit)
+    }
+
+    /// Whether the caller's account belongs to `unit`.
+    pub fn of_unit(&self, unit: &str) -> bool {
+        self.user.unit.as_deref() == Some(unit)
+    }
+
     pub fn appraises(&self, year: i32, group: &str, area: Option<&str>) -> bool {
         self.is(Role::Appraiser)
             && self

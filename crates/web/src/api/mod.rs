@@ -95,11 +95,29 @@ pub fn unit_writer(c: &Caller, sheet: &Sheet) -> Result<()> {
     }
 }
 
+/// Nobody appraises their own unit's sheet: the refusal for an appraiser who would.
+fn own_unit(c: &Caller, sheet: &Sheet) -> Result<()> {
+    if c.is(Role::Appraiser) && c.of_unit(&sheet.unit) && !c.is(Role::Secretariat) {
+        return Err(Error::forbidden(
+            format!(
+                "bạn không được thẩm định phiếu của chính đơn vị mình ({})",
+                sheet.unit
+            ),
+            format!(
+                "you may not appraise your own unit's sheet ({})",
+                sheet.unit
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Appraisers of the sheet's group (any area), and the secretariat.
 pub fn group_appraiser(c: &Caller, sheet: &Sheet) -> Result<()> {
-    if c.is(Role::Secretariat) || c.appraises(sheet.year, &sheet.group, None) {
+    if c.is(Role::Secretariat) || c.appraises_sheet(sheet, None) {
         Ok(())
     } else {
+        own_unit(c, sheet)?;
         Err(Error::forbidden(
             format!(
                 "chỉ thẩm định viên được phân công cho khối {} được thẩm định",
@@ -117,9 +135,10 @@ pub fn group_appraiser(c: &Caller, sheet: &Sheet) -> Result<()> {
 /// secretariat.
 pub fn area_appraiser(c: &Caller, sheet: &Sheet, code: &str) -> Result<()> {
     let area = code.split('.').next().unwrap_or(code);
-    if c.is(Role::Secretariat) || c.appraises(sheet.year, &sheet.group, Some(area)) {
+    if c.is(Role::Secretariat) || c.appraises_sheet(sheet, Some(area)) {
         Ok(())
     } else {
+        own_unit(c, sheet)?;
         Err(Error::forbidden(
             format!(
                 "bạn không được phân công thẩm định lĩnh vực {area} của khối {}",

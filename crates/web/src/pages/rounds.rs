@@ -814,7 +814,8 @@ async fn queue(State(state): State<AppState>, Signed(ctx, c): Signed) -> PageRes
                 .filter(|a| a.year == year && a.group == s.group)
                 .map(|a| a.area.as_str())
                 .collect();
-            if areas.is_empty() && !c.is(Role::Secretariat) {
+            // Nobody appraises their own unit's sheet.
+            if (areas.is_empty() || c.of_unit(&s.unit)) && !c.is(Role::Secretariat) {
                 continue;
             }
             let action = matches!(

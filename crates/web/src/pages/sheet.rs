@@ -249,7 +249,9 @@ impl Rights {
         let appraiser_areas = c
             .areas
             .iter()
-            .filter(|a| a.year == sheet.year && a.group == sheet.group && c.is(Role::Appraiser))
+            .filter(|a| {
+                a.year == sheet.year && a.group == sheet.group && c.appraises_sheet(sheet, None)
+            })
             .map(|a| a.area.clone())
             .collect();
         Rights {
@@ -651,7 +653,7 @@ fn moves(c: &Caller, sheet: &Sheet) -> Vec<Move> {
     use SheetState::*;
     let sec = c.is(Role::Secretariat);
     let officer = sec || c.officer_of(&sheet.unit);
-    let appraiser = sec || c.appraises(sheet.year, &sheet.group, None);
+    let appraiser = sec || c.appraises_sheet(sheet, None);
     let mut out = Vec::new();
     for to in SheetState::ALL {
         if !allowed(sheet.state, to) || to == Published {

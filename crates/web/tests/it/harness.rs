@@ -379,7 +379,7 @@ rule = { type = "survey", indicator = "sipas.overall" }
 "#;
 
 /// The argon2 hash of PASSWORD, computed once for every test user.
-async fn password_hash() -> String {
+pub async fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     if let Some(h) = HASH.get() {
         return h.clone();

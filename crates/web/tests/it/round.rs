@@ -257,3 +257,57 @@ async fn a_whole_round_through_the_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn nobody_appraises_their_own_units_sheet() {
+    each_backend(async |app| {
+        let db = app.db();
+        seed(db).await;
+        // A Department of Justice official appraising area 1 of the whole group.
+        let a = parindex_store::Actor::new("seed");
+        let f = parindex_store::users::UserFields {
+            display_name: "Thẩm định viên Sở Tư pháp".into(),
+            unit: Some("STP".into()),
+            roles: vec![parindex_store::users::Role::Appraiser],
+            ..Default::default()
+        };
+        db.create_user("appr.stp", &f, &crate::harness::password_hash().await, &a)
+            .await
+            .unwrap();
+        db.assign_area("appr.stp", 2019, "so", "1", &a)
+            .await
+            .unwrap();
+        crate::harness::move_to(db, "STP", &["self_assessing", "submitted", "appraisal_1"]).await;
+        crate::harness::move_to(db, "SNV", &["submitted", "appraisal_1"]).await;
+        let stp = app.login("appr.stp").await;
+
+        // Another unit's sheet: appraised as assigned.
+        appraise(&stp, "SNV", "1.1.1", 1, "1").await;
+        // Its own: refused, in the caller's language, and nothing changes.
+        let v = entry_version(&stp, "STP", "1.1.1").await;
+        let own = stp
+            .put(
+                &format!("{SHEETS}/STP/entries/1.1.1/appraisal/1"),
+                json!({ "version": v, "points": "2", "note": "" }),
+            )
+            .await;
+        assert_eq!(own.status, 403, "{}", own.text());
+        assert!(
+            own.text().contains("chính đơn vị mình (STP)"),
+            "{}",
+            own.text()
+        );
+        assert_eq!(entry_version(&stp, "STP", "1.1.1").await, v);
+        let sheet_version = version(&stp, "STP").await;
+        let moved = stp
+            .post(
+                &format!("{SHEETS}/STP/transitions"),
+                json!({ "to": "explanation_requested", "version": sheet_version }),
+            )
+            .await;
+        assert_eq!(moved.status, 403, "{}", moved.text());
+        // It may still read it.
+        assert_eq!(stp.get(&format!("{SHEETS}/STP")).await.status, 200);
+    })
+    .await;
+}
