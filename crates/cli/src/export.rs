@@ -6,7 +6,7 @@ use crate::{Failure, Outcome, block_on};
 use clap::{Subcommand, ValueEnum};
 use parindex_core::diag::{Location, Problem};
 use parindex_core::locale::Locale;
-use parindex_core::ranking::{GroupResult, Results};
+use parindex_core::ranking::Results;
 use parindex_report::sheet_xlsx::{ScoreSheet, SheetLine, write_sheet_xlsx};
 use std::path::PathBuf;
 
@@ -156,49 +156,34 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                     Some(g) => vec![g],
                     None => round.groups.iter().map(|(g, _)| g.clone()).collect(),
                 };
-                // One workbook or document per round; sections follow the sets' group order.
+                // One workbook or document per round; sections follow the round's group order.
                 let mut results: Option<(
                     std::sync::Arc<parindex_core::set::CriteriaSet>,
                     Results,
                 )> = None;
-                let mut all = Vec::new();
                 for g in &groups {
-                    let published = db.published(year, g).await.map_err(failure)?;
-                    let set = db.criteria_set(year, g).await.map_err(failure)?;
-                    let group = set.group(g).cloned().ok_or_else(|| {
-                        Failure::from(Problem::new(
-                            Location::default().with_field("--group"),
-                            format!("không có khối \"{g}\""),
-                            format!("no group \"{g}\""),
-                        ))
-                    })?;
-                    let section = GroupResult {
-                        group,
-                        units: published.units,
-                        summary: published.summary,
+                    let (set, section) = match db.published_results(year, g).await {
+                        Err(e) if e.kind() == parindex_store::ErrorKind::NotFound => {
+                            return Err(Failure::from(Problem::new(
+                                Location::default().with_field("--group"),
+                                format!("khối \"{g}\" năm {year} chưa có kết quả công bố"),
+                                format!("group \"{g}\" has no published results for {year}"),
+                            )));
+                        }
+                        other => other.map_err(failure)?,
                     };
-                    all.push(section.clone());
-                    let entry = results.get_or_insert_with(|| {
-                        (
-                            set.clone(),
-                            Results {
-                                set: set.code.clone(),
-                                year,
-                                decimals: published.decimals,
-                                groups: Vec::new(),
-                            },
-                        )
-                    });
-                    entry.1.groups.push(section);
+                    match &mut results {
+                        Some((_, combined)) => combined.groups.extend(section.groups),
+                        None => results = Some((set, section)),
+                    }
                 }
-                let Some((set, mut combined)) = results else {
+                let Some((set, combined)) = results else {
                     return Err(Failure::from(Problem::new(
                         Location::default(),
                         format!("kỳ {year} chưa có kết quả công bố"),
                         format!("round {year} has no published results"),
                     )));
                 };
-                combined.groups = all;
                 let bytes = match format {
                     ExportFormat::Xlsx => parindex_report::results_xlsx::write_results_xlsx(
                         &combined,
@@ -207,7 +192,9 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                         locale,
                     )
                     .map_err(xlsx_failure)?,
-                    ExportFormat::Csv => crate::output::results_csv(&combined).into_bytes(),
+                    ExportFormat::Csv => {
+                        parindex_core::ranking::results_csv(&combined).into_bytes()
+                    }
                     ExportFormat::Json => crate::output::results_json(&combined).into_bytes(),
                 };
                 crate::write_atomically(&out, &bytes)?;

@@ -229,54 +229,6 @@ fn signed(text: String, d: Decimal) -> String {
     }
 }
 
-/// Machine-readable results: one row per unit, decimal points, fixed English headers.
-pub fn results_csv(results: &Results) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "group",
-        "rank",
-        "unit",
-        "name",
-        "direct",
-        "survey",
-        "bonus",
-        "penalty",
-        "total",
-        "max",
-        "percent",
-        "class",
-        "delta_total",
-        "delta_rank",
-    ]);
-    let dec = results.decimals;
-    let fixed = |d: Decimal| {
-        let mut d = d;
-        d.rescale(dec);
-        d.to_string()
-    };
-    for g in &results.groups {
-        for u in &g.units {
-            let _ = w.write_record([
-                g.group.code.clone(),
-                u.rank.to_string(),
-                u.unit.clone(),
-                u.name.clone(),
-                fixed(u.direct),
-                fixed(u.survey),
-                fixed(u.bonus),
-                fixed(u.penalty),
-                fixed(u.total),
-                u.max.normalize().to_string(),
-                fixed(u.percent),
-                u.class_label.clone().unwrap_or_default(),
-                u.delta_total.map(fixed).unwrap_or_default(),
-                u.delta_rank.map(|d| d.to_string()).unwrap_or_default(),
-            ]);
-        }
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
-
 pub fn results_json(results: &Results) -> String {
     let mut s = serde_json::to_string_pretty(results).unwrap_or_else(|_| "{}".into());
     s.push('\n');

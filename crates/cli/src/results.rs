@@ -134,7 +134,7 @@ fn compute(
     let results = rank(&set, &scored, &previous);
     let bytes = match format {
         Format::Table => crate::output::results_table(&results, &set, locale).into_bytes(),
-        Format::Csv => crate::output::results_csv(&results).into_bytes(),
+        Format::Csv => parindex_core::ranking::results_csv(&results).into_bytes(),
         Format::Json => crate::output::results_json(&results).into_bytes(),
         Format::Xlsx => {
             if out.is_none() {

@@ -8,6 +8,8 @@ use crate::time::Timestamp;
 use crate::units::unit_id;
 use crate::{Actor, Entity, Error, Result};
 use parindex_core::ranking::{GroupResult, RankedUnit, Results, Summary};
+use parindex_core::set::CriteriaSet;
+use std::sync::Arc;
 
 /// One published revision of a group's results.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +150,32 @@ impl Db {
         audit::append(&mut tx, by, now, change).await?;
         tx.commit().await?;
         self.published_revision(year, group, revision).await
+    }
+
+    /// The latest revision of a group's results as the engine's results (one group), with the
+    /// criteria set they were computed by: what the exports write.
+    pub async fn published_results(
+        &self,
+        year: i32,
+        group: &str,
+    ) -> Result<(Arc<CriteriaSet>, Results)> {
+        let published = self.published(year, group).await?;
+        let set = self.criteria_set(year, group).await?;
+        let def = set
+            .group(group)
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::Group, group))?;
+        let results = Results {
+            set: set.code.clone(),
+            year,
+            decimals: published.decimals,
+            groups: vec![GroupResult {
+                group: def,
+                units: published.units,
+                summary: published.summary,
+            }],
+        };
+        Ok((set, results))
     }
 
     /// The latest revision of a group's results.

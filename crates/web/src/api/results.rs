@@ -2,13 +2,17 @@
 //! final points; the secretariat publishes a group once all its sheets are approved; anyone,
 //! signed in or not, reads what was published.
 
+use crate::api::evidence::content_disposition;
 use crate::api::secretariat;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, Result, problem};
 use crate::extract::{Json, Path};
+use crate::locale::Lang;
 use crate::views::{ErrorBody, GroupResultView, PublishedIndexItem, RankedView, SummaryView};
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use parindex_core::ranking::GroupResult;
 use parindex_store::sheets::SheetState;
 use parindex_store::users::Role;
@@ -24,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish))
         .routes(routes!(public_index))
         .routes(routes!(public_group))
+        .routes(routes!(public_group_file))
 }
 
 fn group_view(year: i32, set: &str, decimals: u32, g: &GroupResult) -> GroupResultView {
@@ -179,6 +184,67 @@ async fn public_index(
         }
     }
     Ok(axum::Json(out))
+}
+
+/// A group's published ranking (latest revision) as a file. `csv`: one row per unit, decimal
+/// points, fixed English headers (as `parindex export results --format csv`); `xlsx`: the
+/// announcement's table with its decision, in the caller's language. No sign-in.
+#[utoipa::path(get, path = "/api/public/results/{year}/{group}/{format}", tag = "public",
+    params(("year" = i32, Path), ("group" = String, Path),
+        ("format" = String, Path, description = "csv or xlsx")),
+    responses((status = 200, description = "The file, as an attachment"),
+        (status = 404, body = ErrorBody)))]
+async fn public_group_file(
+    State(state): State<AppState>,
+    Lang(lang): Lang,
+    Path((year, group, format)): Path<(i32, String, String)>,
+) -> Result<Response> {
+    let not_published = || {
+        Error::not_found(
+            format!("chưa công bố kết quả của khối \"{group}\" năm {year}"),
+            format!("no results of group \"{group}\" for {year} have been published"),
+        )
+    };
+    if format != "csv" && format != "xlsx" {
+        return Err(Error::not_found(
+            format!("không có định dạng \"{format}\" (có csv, xlsx)"),
+            format!("no format \"{format}\" (there are csv and xlsx)"),
+        ));
+    }
+    let db = state.db();
+    let (set, results) = match db.published_results(year, &group).await {
+        Ok(r) => r,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Err(not_published()),
+        Err(e) => return Err(e.into()),
+    };
+    let (bytes, content_type) = if format == "csv" {
+        (
+            parindex_core::ranking::results_csv(&results).into_bytes(),
+            "text/csv; charset=utf-8",
+        )
+    } else {
+        let reason = db.published(year, &group).await?.reason;
+        let bytes = parindex_report::results_xlsx::write_results_xlsx(
+            &results,
+            &set,
+            Some(reason.as_str()).filter(|r| !r.is_empty()),
+            lang,
+        )
+        .map_err(|e| Error::Internal(anyhow::anyhow!("results workbook: {e}")))?;
+        (
+            bytes,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    };
+    let name = format!("ket-qua-{year}-{group}.{format}");
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, content_disposition(&name)),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// A group's published ranking (latest revision). No sign-in.

@@ -616,6 +616,7 @@ const CATALOGUE: &[Entry] = &[
         "Chỉ số (%) = tổng điểm / điểm tối đa của đơn vị × 100; xếp hạng theo chỉ số trong từng khối. ▲ tăng hạng, ▼ giảm hạng so với năm trước.",
         "Index (%) = total / the unit's own maximum × 100; ranked on the index within each group. ▲ up, ▼ down since last year.",
     ),
+    ("results.download", "Tải về:", "Download:"),
     ("rank.rank", "Hạng", "Rank"),
     ("rank.unit", "Đơn vị", "Unit"),
     ("rank.direct", "Điểm thẩm định", "Appraised points"),

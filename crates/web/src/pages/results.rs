@@ -209,6 +209,8 @@ struct RankingPage {
     revision: i64,
     reason: String,
     published_at: String,
+    /// The public API's address of this ranking as files (`/csv`, `/xlsx`).
+    download: String,
 }
 
 /// A group's published ranking (latest revision). No sign-in.
@@ -257,6 +259,7 @@ async fn ranking(
         reason: published.reason.clone(),
         published_at: fmt::date_time(lang, published.published_at),
         group_name: name,
+        download: format!("/api/public/results/{year}/{group}"),
     })
 }
 

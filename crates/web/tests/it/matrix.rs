@@ -80,6 +80,13 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/rounds/{year}/results/publish", "/api/rounds/2019/results/publish", r#"{"reason":"QĐ 1/QĐ-UBND"}"#, "ADDDDDU"),
     r("GET", "/api/public/results", "/api/public/results", "", "AAAAAAA"),
     r("GET", "/api/public/results/{year}/{group}", "/api/public/results/2019/so", "", "AAAAAAA"),
+    r(
+        "GET",
+        "/api/public/results/{year}/{group}/{format}",
+        "/api/public/results/2019/so/csv",
+        "",
+        "AAAAAAA",
+    ),
     r("GET", "/api/audit", "/api/audit", "", "ADDDDDU"),
     r("GET", "/api/audit/verify", "/api/audit/verify", "", "ADDDDDU"),
     r("GET", "/api/users", "/api/users", "", "ADDDDDU"),

@@ -540,3 +540,63 @@ async fn a_unit_profile_shows_its_survey_elements() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_published_ranking_downloads_as_csv_and_xlsx() {
+    each_demo(async |app: &DemoApp| {
+        let anon = app.client();
+        let page = anon.get("/xep-hang/2018/so").await.text();
+        assert!(
+            page.contains(r#"href="/api/public/results/2018/so/csv""#)
+                && page.contains(r#"href="/api/public/results/2018/so/xlsx""#),
+            "{page}"
+        );
+        // The CSV: fixed English headers, decimal points, one row per unit in rank order.
+        let csv = anon.get("/api/public/results/2018/so/csv").await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+        assert!(
+            csv.headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("ket-qua-2018-so.csv"),
+            "{:?}",
+            csv.headers
+        );
+        let text = csv.text();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "group,rank,unit,name,direct,survey,bonus,penalty,total,max,percent,class,delta_total,delta_rank"
+        );
+        let published = app.db().published(2018, "so").await.unwrap();
+        assert_eq!(lines.clone().count(), published.units.len());
+        let first = &published.units[0];
+        let mut total = first.total;
+        total.rescale(published.decimals);
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with(&format!("so,1,{},{},", first.unit, first.name)),
+            "{text}"
+        );
+        assert!(text.contains(&format!(",{total},")), "{total}: {text}");
+        // The workbook.
+        let xlsx = anon.get("/api/public/results/2018/so/xlsx").await;
+        assert_eq!(xlsx.status, 200);
+        assert_eq!(
+            xlsx.headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert!(xlsx.body.starts_with(b"PK"), "a zip file");
+        // Bad addresses: a clear 404, in the caller's language.
+        let odd = anon.get("/api/public/results/2018/so/pdf").await;
+        assert_eq!(odd.status, 404);
+        assert!(odd.text().contains("csv, xlsx"), "{}", odd.text());
+        let none = anon.get("/api/public/results/2017/so/csv").await;
+        assert_eq!(none.status, 404);
+        assert!(none.text().contains("chưa công bố"), "{}", none.text());
+    })
+    .await;
+}
