@@ -344,7 +344,7 @@ async fn report_pdf(
             .filter(|r| r.set.code == set.code)
             .flat_map(|r| r.scores.iter().filter(|s| &s.group == g).cloned())
             .collect();
-        let result = GroupResult {
+        let result = parindex_core::ranking::GroupResult {
             group,
             units: published.units,
             summary: published.summary,
