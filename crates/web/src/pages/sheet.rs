@@ -69,6 +69,19 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
+    /// A survey-derived sub-criterion's survey result (percent) and points, when the round's
+    /// closed surveys supply its indicator for the unit.
+    pub(crate) fn survey_points(&self, node: &Node) -> Option<(Decimal, Decimal)> {
+        let Some(Rule::Survey { indicator, .. }) = &node.rule else {
+            return None;
+        };
+        let value = *self.survey.get(indicator)?;
+        match survey_score(node, self.sheet.level.as_deref(), &self.survey) {
+            Ok(Some(Score::Points(p))) => Some((value, p)),
+            _ => None,
+        }
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.content.entries
     }
@@ -144,21 +157,6 @@ pub(crate) async fn load(
         content,
         survey,
     })
-}
-
-impl Loaded {
-    /// A survey-derived sub-criterion's survey result (percent) and points, when the round's
-    /// closed surveys supply its indicator for the unit.
-    pub(crate) fn survey_points(&self, node: &Node) -> Option<(Decimal, Decimal)> {
-        let Some(Rule::Survey { indicator, .. }) = &node.rule else {
-            return None;
-        };
-        let value = *self.survey.get(indicator)?;
-        match survey_score(node, self.sheet.level.as_deref(), &self.survey) {
-            Ok(Some(Score::Points(p))) => Some((value, p)),
-            _ => None,
-        }
-    }
 }
 
 /// What the unit fills in, against what appraisers decide: the two ways a sheet is shown.
