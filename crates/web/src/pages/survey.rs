@@ -111,6 +111,12 @@ pub(crate) const TEXTS: &[i18n::Entry] = &[
     ("svy.rank", "Hạng", "Rank"),
     ("svy.rank_range", "Khoảng hạng", "Rank range"),
     (
+        "svy.rank_with_quarantined",
+        "Hạng nếu tính cả phiếu tạm giữ",
+        "Rank with quarantined responses",
+    ),
+    ("svy.rank_official", "Hạng chính thức", "Official rank"),
+    (
         "svy.same_mark",
         "≈ không khác biệt có ý nghĩa thống kê với đơn vị liền sau",
         "≈ not significantly different from the next unit",
@@ -364,6 +370,9 @@ struct PlanRow {
 
 struct RankRow {
     rank: u32,
+    /// The unit's rank in the other view (with quarantined responses in the official view, and
+    /// the other way round), with ▲/▼ when it differs: how much the quarantine moves it.
+    other_rank: String,
     range: String,
     name: String,
     c: Cell,
@@ -398,6 +407,8 @@ struct DashboardPage {
     plan: Vec<PlanRow>,
     has_quota: bool,
     rankings: Vec<RankGroup>,
+    /// The heading of the other view's rank column.
+    other_rank_label: &'static str,
     units: Vec<(String, String)>,
 }
 
@@ -531,30 +542,43 @@ async fn dashboard(
     let rankings = report
         .rankings
         .iter()
-        .map(|g| RankGroup {
-            group: g.group.clone(),
-            rows: (if all {
-                &g.with_quarantined
+        .map(|g| {
+            let (shown, other) = if all {
+                (&g.with_quarantined, &g.official)
             } else {
-                &g.official
-            })
-            .iter()
-            .map(|r| {
-                let unit = report.units.iter().find(|u| u.unit == r.unit);
-                let small = unit.is_some_and(|u| pick_view(u, all).small_sample);
-                RankRow {
-                    rank: r.rank,
-                    range: if r.best_rank == r.worst_rank {
-                        r.best_rank.to_string()
-                    } else {
-                        format!("{}–{}", r.best_rank, r.worst_rank)
-                    },
-                    name: unit.map_or_else(|| r.unit.clone(), |u| u.name.clone()),
-                    c: cell(lang, &r.estimate, small),
-                    same_as_next: r.same_as_next,
-                }
-            })
-            .collect(),
+                (&g.official, &g.with_quarantined)
+            };
+            (g, shown, other)
+        })
+        .map(|(g, shown, other)| RankGroup {
+            group: g.group.clone(),
+            rows: shown
+                .iter()
+                .map(|r| {
+                    let unit = report.units.iter().find(|u| u.unit == r.unit);
+                    let small = unit.is_some_and(|u| pick_view(u, all).small_sample);
+                    let other_rank = other.iter().find(|o| o.unit == r.unit).map_or_else(
+                        || "—".to_string(),
+                        |o| match o.rank.cmp(&r.rank) {
+                            std::cmp::Ordering::Less => format!("{} ▲", o.rank),
+                            std::cmp::Ordering::Greater => format!("{} ▼", o.rank),
+                            std::cmp::Ordering::Equal => o.rank.to_string(),
+                        },
+                    );
+                    RankRow {
+                        rank: r.rank,
+                        other_rank,
+                        range: if r.best_rank == r.worst_rank {
+                            r.best_rank.to_string()
+                        } else {
+                            format!("{}–{}", r.best_rank, r.worst_rank)
+                        },
+                        name: unit.map_or_else(|| r.unit.clone(), |u| u.name.clone()),
+                        c: cell(lang, &r.estimate, small),
+                        same_as_next: r.same_as_next,
+                    }
+                })
+                .collect(),
         })
         .collect();
     let b = base(year, &code);
@@ -590,6 +614,14 @@ async fn dashboard(
         plan,
         has_quota,
         rankings,
+        other_rank_label: i18n::t(
+            lang,
+            if all {
+                "svy.rank_official"
+            } else {
+                "svy.rank_with_quarantined"
+            },
+        ),
         units,
     })
 }

@@ -114,6 +114,30 @@ async fn the_secretariat_runs_a_survey_from_its_pages() {
             all.matches("<td class=\"num\">5</td></tr>").count() >= 1,
             "{all}"
         );
+        // Each view shows each unit's rank in the other one beside its own.
+        assert!(t.contains("Hạng nếu tính cả phiếu tạm giữ"), "{t}");
+        assert!(all.contains("Hạng chính thức"), "{all}");
+        let report = app.db().survey_report(2019, CODE).await.unwrap();
+        for (view, other) in [
+            (&t, &report.rankings[0].with_quarantined),
+            (&all, &report.rankings[0].official),
+        ] {
+            for r in other {
+                let name = &report.units.iter().find(|u| u.unit == r.unit).unwrap().name;
+                let row = view
+                    .split(&format!("<th scope=\"row\">{name}</th>"))
+                    .nth(1)
+                    .and_then(|rest| rest.split("</tr>").next())
+                    .unwrap_or_else(|| panic!("{name}: {view}"));
+                assert!(
+                    row.contains(&format!("<td class=\"num\">{}</td>", r.rank))
+                        || row.contains(&format!("<td class=\"num\">{} ▲</td>", r.rank))
+                        || row.contains(&format!("<td class=\"num\">{} ▼</td>", r.rank)),
+                    "{name} {}: {row}",
+                    r.rank
+                );
+            }
+        }
         assert!(t.contains("/ma\"") && t.contains("name=\"count\""));
         // (Its own client: the harness keeps one cookie, and `?lang=` sets the language cookie.)
         let en = app
