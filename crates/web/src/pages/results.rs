@@ -162,6 +162,8 @@ struct IndexItem {
 struct IndexPage {
     l: Layout,
     items: Vec<IndexItem>,
+    /// Closed surveys' public rankings: (address, title), newest round first.
+    surveys: Vec<(String, String)>,
 }
 
 async fn index(
@@ -173,7 +175,16 @@ async fn index(
     let mut items = Vec::new();
     let mut rounds = db.rounds().await?;
     rounds.sort_by_key(|r| std::cmp::Reverse(r.year));
+    let mut surveys = Vec::new();
     for round in rounds {
+        for s in db.surveys(round.year).await? {
+            if s.state == parindex_store::survey::SurveyState::Closed {
+                surveys.push((
+                    format!("/khao-sat/{}/{}/xep-hang", round.year, s.code),
+                    format!("{} {}", s.title, round.year),
+                ));
+            }
+        }
         for (group, _) in &round.groups {
             if let Some(last) = db.revisions(round.year, group).await?.last() {
                 let set = cache.set(db, &round, group).await.ok();
@@ -195,6 +206,7 @@ async fn index(
     ok(&IndexPage {
         l: ctx.layout(i18n::t(ctx.lang, "results.index_title")),
         items,
+        surveys,
     })
 }
 

@@ -117,6 +117,11 @@ pub(crate) const TEXTS: &[i18n::Entry] = &[
     ),
     ("svy.rank_official", "Hạng chính thức", "Official rank"),
     (
+        "svy.public_ranking",
+        "Xếp hạng mức độ hài lòng",
+        "Satisfaction ranking",
+    ),
+    (
         "svy.same_mark",
         "≈ không khác biệt có ý nghĩa thống kê với đơn vị liền sau",
         "≈ not significantly different from the next unit",
@@ -243,6 +248,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/ky/{year}/khao-sat/{code}/kiem-duyet", get(queue))
         .route("/ky/{year}/khao-sat/{code}/kiem-duyet/{id}", post(decide))
         .route("/ky/{year}/khao-sat/{code}/ma", post(tokens))
+        .route("/khao-sat/{year}/{code}/xep-hang", get(public_ranking))
         .route(
             "/ky/{year}/khao-sat/{code}/nhap",
             get(import_form)
@@ -409,6 +415,7 @@ struct DashboardPage {
     rankings: Vec<RankGroup>,
     /// The heading of the other view's rank column.
     other_rank_label: &'static str,
+    show_other: bool,
     units: Vec<(String, String)>,
 }
 
@@ -539,7 +546,62 @@ async fn dashboard(
                 .map_or_else(|| "—".into(), |v| format!("{} %", pct(lang, v))),
         })
         .collect();
-    let rankings = report
+    let rankings = rank_groups(lang, &report, all);
+    let b = base(year, &code);
+    let mut units: Vec<(String, String)> = report
+        .units
+        .iter()
+        .map(|u| (u.unit.clone(), u.name.clone()))
+        .collect();
+    units.sort_by(|a, b| text::compare(&a.1, &b.1));
+    let measure = measure_key(report.measure);
+    ok(&DashboardPage {
+        l: ctx.layout(format!("{} {year}", report.title)),
+        year,
+        public_href: format!("/khao-sat/{year}/{}", segment(&code)),
+        base: b,
+        title: report.title.clone(),
+        state: state_label(lang, survey.state),
+        open: survey.state == SurveyState::Open,
+        is_secretariat: c.is(Role::Secretariat),
+        all,
+        measure: i18n::t(lang, measure),
+        accepted: counts[0],
+        quarantined: counts[1],
+        rejected: counts[2],
+        overall: cell(lang, &province.overall, province.small_sample),
+        element_svg,
+        elements,
+        progress_svg,
+        plan,
+        has_quota,
+        rankings,
+        show_other: true,
+        other_rank_label: i18n::t(
+            lang,
+            if all {
+                "svy.rank_official"
+            } else {
+                "svy.rank_with_quarantined"
+            },
+        ),
+        units,
+    })
+}
+
+/// The catalogue key of what a survey's index measures.
+fn measure_key(m: parindex_core::survey_stats::Measure) -> &'static str {
+    match m {
+        parindex_core::survey_stats::Measure::Satisfied => "svy.measure_satisfied",
+        parindex_core::survey_stats::Measure::MeanScore => "svy.measure_mean",
+        parindex_core::survey_stats::Measure::TopBox => "svy.measure_top",
+    }
+}
+
+/// The survey's rankings per group, in the official view or with quarantined responses (`all`),
+/// each unit with its rank in the other view.
+fn rank_groups(lang: Locale, report: &SurveyReport, all: bool) -> Vec<RankGroup> {
+    report
         .rankings
         .iter()
         .map(|g| {
@@ -580,49 +642,44 @@ async fn dashboard(
                 })
                 .collect(),
         })
-        .collect();
-    let b = base(year, &code);
-    let mut units: Vec<(String, String)> = report
-        .units
-        .iter()
-        .map(|u| (u.unit.clone(), u.name.clone()))
-        .collect();
-    units.sort_by(|a, b| text::compare(&a.1, &b.1));
-    let measure = match report.measure {
-        parindex_core::survey_stats::Measure::Satisfied => "svy.measure_satisfied",
-        parindex_core::survey_stats::Measure::MeanScore => "svy.measure_mean",
-        parindex_core::survey_stats::Measure::TopBox => "svy.measure_top",
-    };
-    ok(&DashboardPage {
+        .collect()
+}
+
+#[derive(askama::Template)]
+#[template(path = "survey_ranking.html")]
+struct PublicRankingPage {
+    l: Layout,
+    title: String,
+    measure: &'static str,
+    rankings: Vec<RankGroup>,
+    show_other: bool,
+    other_rank_label: &'static str,
+}
+
+/// A closed survey's rankings for everyone (official view: accepted responses only). An open
+/// survey's running figures are never public.
+async fn public_ranking(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((year, code)): Path<(i32, String)>,
+) -> PageResult {
+    let db = state.db();
+    let survey = db.survey(year, &code).await?;
+    if survey.state != SurveyState::Closed {
+        return Err(PageError::not_found(
+            "kết quả khảo sát chỉ được công bố khi khảo sát đã kết thúc",
+            "a survey's results are public only once it is closed",
+        ));
+    }
+    let report = db.survey_report(year, &code).await?;
+    let lang = ctx.lang;
+    ok(&PublicRankingPage {
         l: ctx.layout(format!("{} {year}", report.title)),
-        year,
-        public_href: format!("/khao-sat/{year}/{}", segment(&code)),
-        base: b,
-        title: report.title.clone(),
-        state: state_label(lang, survey.state),
-        open: survey.state == SurveyState::Open,
-        is_secretariat: c.is(Role::Secretariat),
-        all,
-        measure: i18n::t(lang, measure),
-        accepted: counts[0],
-        quarantined: counts[1],
-        rejected: counts[2],
-        overall: cell(lang, &province.overall, province.small_sample),
-        element_svg,
-        elements,
-        progress_svg,
-        plan,
-        has_quota,
-        rankings,
-        other_rank_label: i18n::t(
-            lang,
-            if all {
-                "svy.rank_official"
-            } else {
-                "svy.rank_with_quarantined"
-            },
-        ),
-        units,
+        title: format!("{} {year}", report.title),
+        measure: i18n::t(lang, measure_key(report.measure)),
+        rankings: rank_groups(lang, &report, false),
+        show_other: false,
+        other_rank_label: "",
     })
 }
 

@@ -600,3 +600,39 @@ async fn the_published_ranking_downloads_as_csv_and_xlsx() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_closed_survey_has_a_public_ranking() {
+    each_demo(async |app: &DemoApp| {
+        let db = app.db();
+        let anon = app.client();
+        crate::survey::demo_responses(db, 2019, "skhcn", 12).await;
+        let page = "/khao-sat/2019/sipas-2017-22/xep-hang";
+        // Open: not public, and not listed.
+        let open = anon.get(page).await;
+        assert_eq!(open.status, 404);
+        assert!(
+            open.text().contains("khi khảo sát đã kết thúc"),
+            "{}",
+            open.text()
+        );
+        assert!(!anon.get("/xep-hang").await.text().contains(page));
+
+        crate::survey::close_demo_survey(db, 2019).await;
+        assert!(anon.get("/xep-hang").await.text().contains(page));
+        let res = anon.get(page).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let html = res.text();
+        assert!(html.contains("Xếp hạng mức độ hài lòng"), "{html}");
+        // The official ranking's figures, with the decimal comma; not the quarantine column.
+        let report = db.survey_report(2019, "sipas-2017-22").await.unwrap();
+        let unit = report.units.iter().find(|u| u.unit == "skhcn").unwrap();
+        let shown = format!("{:.1}", unit.official.overall.value).replace('.', ",");
+        assert!(html.contains("Sở Khoa học và Công nghệ"), "{html}");
+        assert!(html.contains(&shown), "{shown}: {html}");
+        assert!(!html.contains("Hạng nếu tính cả phiếu tạm giữ"), "{html}");
+        let en = app.client().get(&format!("{page}?lang=en")).await.text();
+        assert!(en.contains("Satisfaction ranking"), "{en}");
+    })
+    .await;
+}
