@@ -162,7 +162,7 @@ pub fn run(cmd: ExportCommand, locale: Locale) -> Outcome {
                     Results,
                 )> = None;
                 for g in &groups {
-                    let (set, section) = match db.published_results(year, g).await {
+                    let (set, section, _) = match db.published_results(year, g).await {
                         Err(e) if e.kind() == parindex_store::ErrorKind::NotFound => {
                             return Err(Failure::from(Problem::new(
                                 Location::default().with_field("--group"),

@@ -21,6 +21,9 @@ pub struct SetResults {
     pub results: Results,
     /// The scores behind the results, per unit (points per node for scorecards and analysis).
     pub scores: Vec<UnitScore>,
+    /// The round's closed-survey results their survey-derived points came from, per unit code
+    /// and indicator (`Db::survey_results_for_index`, read once per round).
+    pub survey: Arc<BTreeMap<String, BTreeMap<String, Decimal>>>,
 }
 
 impl Db {
@@ -30,7 +33,7 @@ impl Db {
     /// appraised count; a sub-criterion with no points yet counts 0.
     pub async fn round_results(&self, year: i32) -> Result<Vec<SetResults>> {
         let sheets = self.sheets(year).await?;
-        let survey_results = self.survey_results_for_index(year).await?;
+        let survey_results = Arc::new(self.survey_results_for_index(year).await?);
         let mut by_set: BTreeMap<String, (Arc<CriteriaSet>, Vec<UnitScore>)> = BTreeMap::new();
         for sheet in &sheets {
             let set = self.criteria_set(year, &sheet.group).await?;
@@ -99,6 +102,7 @@ impl Db {
                 set,
                 results,
                 scores,
+                survey: survey_results.clone(),
             });
         }
         Ok(out)

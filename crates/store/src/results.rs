@@ -153,12 +153,13 @@ impl Db {
     }
 
     /// The latest revision of a group's results as the engine's results (one group), with the
-    /// criteria set they were computed by: what the exports write.
+    /// criteria set they were computed by and the revision's reason (the decision): what the
+    /// exports write.
     pub async fn published_results(
         &self,
         year: i32,
         group: &str,
-    ) -> Result<(Arc<CriteriaSet>, Results)> {
+    ) -> Result<(Arc<CriteriaSet>, Results, String)> {
         let published = self.published(year, group).await?;
         let set = self.criteria_set(year, group).await?;
         let def = set
@@ -175,7 +176,7 @@ impl Db {
                 summary: published.summary,
             }],
         };
-        Ok((set, results))
+        Ok((set, results, published.reason))
     }
 
     /// The latest revision of a group's results.

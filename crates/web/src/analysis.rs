@@ -31,6 +31,8 @@ pub struct GroupData {
     pub group: String,
     pub set: Arc<CriteriaSet>,
     pub scores: Vec<UnitScore>,
+    /// The round's closed-survey results, per unit and indicator, as the scores used them.
+    pub survey: Arc<BTreeMap<String, BTreeMap<String, Decimal>>>,
 }
 
 /// One unit among its group.
@@ -62,6 +64,7 @@ fn pick(results: Vec<SetResults>, year: i32, group: &str) -> Result<GroupData> {
                 group: group.to_string(),
                 set: sr.set,
                 scores,
+                survey: sr.survey,
             });
         }
     }
@@ -85,7 +88,7 @@ pub async fn unit(db: &Db, year: i32, unit: &str) -> Result<UnitAnalysis> {
         .cloned()
         .ok_or_else(|| no_group(year, &sheet.group))?;
     let entries = db.entries(year, unit).await?;
-    let survey = db.survey_indicator_values(year, unit).await?;
+    let survey = g.survey.get(unit).cloned().unwrap_or_default();
     let by_code: BTreeMap<&str, &parindex_store::sheets::Entry> =
         entries.iter().map(|e| (e.code.as_str(), e)).collect();
     let level = sheet.level.as_deref();
@@ -190,13 +193,14 @@ impl UnitAnalysis {
 
 /// The survey's estimates per unit and indicator (rate and design-based standard error, in
 /// percent), from the round's closed surveys, the ones the round's results count:
-/// `<prefix>.overall` and `<prefix>.element.<n>`. The rate is the exact result the results use,
-/// so that the simulation's deterministic ranking is the round's.
+/// `<prefix>.overall` and `<prefix>.element.<n>`. The rate is `exact`, the result the round's
+/// results used (`GroupData::survey`), so that the simulation's deterministic ranking is the
+/// round's.
 pub async fn survey_estimates(
     db: &Db,
     year: i32,
+    exact: &BTreeMap<String, BTreeMap<String, Decimal>>,
 ) -> Result<BTreeMap<String, BTreeMap<String, SurveyEstimate>>> {
-    let exact = db.survey_results_for_index(year).await?;
     let mut out: BTreeMap<String, BTreeMap<String, SurveyEstimate>> = BTreeMap::new();
     for s in db.surveys(year).await? {
         if s.state != SurveyState::Closed {
@@ -255,7 +259,7 @@ pub async fn uncertainty(db: &Db, g: &GroupData, settings: &McSettings) -> Resul
             "the weight jitter must be from 0 to 0.5 (50 %)",
         ));
     }
-    let estimates = survey_estimates(db, g.year).await?;
+    let estimates = survey_estimates(db, g.year, &g.survey).await?;
     let empty = BTreeMap::new();
     let mut units = Vec::new();
     for s in &g.scores {

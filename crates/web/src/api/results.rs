@@ -212,7 +212,7 @@ async fn public_group_file(
         ));
     }
     let db = state.db();
-    let (set, results) = match db.published_results(year, &group).await {
+    let (set, results, reason) = match db.published_results(year, &group).await {
         Ok(r) => r,
         Err(e) if e.kind() == ErrorKind::NotFound => return Err(not_published()),
         Err(e) => return Err(e.into()),
@@ -223,7 +223,6 @@ async fn public_group_file(
             "text/csv; charset=utf-8",
         )
     } else {
-        let reason = db.published(year, &group).await?.reason;
         let bytes = parindex_report::results_xlsx::write_results_xlsx(
             &results,
             &set,

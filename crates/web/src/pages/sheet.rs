@@ -244,12 +244,12 @@ impl Rights {
             && phase_of(sheet.state)
                 .and_then(|p| round.deadlines.iter().find(|(q, _)| *q == p))
                 .is_some_and(|(_, due)| now > *due);
+        // Nobody appraises their own unit's sheet, whatever the assignment.
+        let appraiser = c.is(Role::Appraiser) && !c.of_unit(&sheet.unit);
         let appraiser_areas = c
             .areas
             .iter()
-            .filter(|a| {
-                a.year == sheet.year && a.group == sheet.group && c.appraises_sheet(sheet, None)
-            })
+            .filter(|a| appraiser && a.year == sheet.year && a.group == sheet.group)
             .map(|a| a.area.clone())
             .collect();
         Rights {

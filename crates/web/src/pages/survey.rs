@@ -610,11 +610,7 @@ fn rank_groups(lang: Locale, report: &SurveyReport, all: bool) -> Vec<RankGroup>
             } else {
                 (&g.official, &g.with_quarantined)
             };
-            (g, shown, other)
-        })
-        .map(|(g, shown, other)| RankGroup {
-            group: g.group.clone(),
-            rows: shown
+            let rows = shown
                 .iter()
                 .map(|r| {
                     let unit = report.units.iter().find(|u| u.unit == r.unit);
@@ -640,7 +636,11 @@ fn rank_groups(lang: Locale, report: &SurveyReport, all: bool) -> Vec<RankGroup>
                         same_as_next: r.same_as_next,
                     }
                 })
-                .collect(),
+                .collect();
+            RankGroup {
+                group: g.group.clone(),
+                rows,
+            }
         })
         .collect()
 }
